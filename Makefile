@@ -1,0 +1,91 @@
+# Quiet Door: `make run` starts the product, `make test` runs every test. Both set up what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+VAR ?= $(or $(QD_VAR_DIR),var)
+APP_VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(APP_VENV)/bin/python
+RASA_PY := $(RASA_VENV)/bin/python
+RASA := $(RASA_VENV)/bin/rasa
+PY311 ?= $(shell ops/find-python 3.11)
+PY310 ?= $(shell ops/find-python 3.10)
+
+export PYTHONPATH := $(CURDIR)
+export QD_VAR_DIR := $(abspath $(VAR))
+export RASA_TELEMETRY_ENABLED := false
+export RASA_CACHE_DIRECTORY := $(abspath $(VAR))/rasa-cache
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+MODEL := $(VAR)/models/quietdoor.tar.gz
+RASA_ARGS := --domain bot/domain --data data --config config.yml
+MODEL_INPUTS := config.yml $(shell find bot data -type f -name '*.yml' 2>/dev/null)
+REPORTS := $(VAR)/reports
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: help install run test lint validate test-stories test-nlu test-actions test-app bench browser clean
+
+help:
+	@echo "make run    start the product on embedded defaults (sets itself up on first use)"
+	@echo "make test   run every test (lint, Rasa data and stories, NLU cross-validation, pytest)"
+	@echo "make bench  measure latency and throughput (see bench/)"
+
+install: $(APP_VENV)/.installed $(RASA_VENV)/.installed
+
+$(APP_VENV)/.installed: requirements/app.txt requirements/app.lock
+	rm -rf $(APP_VENV)
+	$(PY311) -m venv $(APP_VENV)
+	$(APP_VENV)/bin/pip install --quiet -r requirements/app.txt -c requirements/app.lock
+	touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa.lock
+	rm -rf $(RASA_VENV)
+	$(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet -r requirements/rasa.txt -c requirements/rasa.lock
+	touch $@
+
+# Trained again only when the conversation (config, domain, data) changed.
+$(MODEL): $(MODEL_INPUTS) | $(RASA_VENV)/.installed
+	$(RASA) train $(RASA_ARGS) --out $(VAR)/models --fixed-model-name quietdoor --quiet
+	touch $@
+
+run: install $(MODEL)
+	$(PY) -m ops.run
+
+lint: $(APP_VENV)/.installed
+	$(APP_VENV)/bin/ruff check .
+	$(APP_VENV)/bin/ruff format --check .
+
+validate: $(RASA_VENV)/.installed
+	$(RASA) data validate $(RASA_ARGS) --fail-on-warnings
+
+test-stories: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors \
+		--out $(REPORTS)/stories
+
+# Cross-validation report kept under var/reports/nlu-cv; the held-out set guards unseen phrasings.
+test-nlu: $(MODEL)
+	$(RASA) test nlu $(RASA_ARGS) --cross-validation --folds 3 --out $(REPORTS)/nlu-cv
+	$(RASA_PY) -m tests.nlu_report $(REPORTS)/nlu-cv
+
+test-actions: $(RASA_VENV)/.installed
+	$(RASA_PY) -m pytest tests/actions -q
+
+test-app: $(APP_VENV)/.installed $(MODEL) browser
+	$(PY) -m pytest tests/api tests/channels tests/e2e -q
+
+test: lint validate test-stories test-actions test-app test-nlu
+
+# Debian's Chromium for the browser tests; Playwright never downloads a browser of its own.
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "Install Chromium: sudo apt-get install chromium chromium-driver" >&2; exit 1; fi; }
+
+bench: install $(MODEL)
+	$(PY) -m bench.chat_latency
+
+clean:
+	rm -rf $(APP_VENV) $(RASA_VENV) $(VAR)/models $(VAR)/rasa-cache $(REPORTS)

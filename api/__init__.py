@@ -1,0 +1,1 @@
+"""Gateway application and case service for Quiet Door."""

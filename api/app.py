@@ -1,0 +1,54 @@
+"""Build the gateway: channels in front, the case service and staff pages behind."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.alerts.worker import OutboxWorker
+from api.cases.router import router as cases_router
+from api.db import migrate
+from api.org.profile import profile_for
+from api.org.router import router as org_router
+from api.settings import Settings, get_settings
+from api.staff.router import router as staff_router
+from channels.health import router as health_router
+from channels.web.headers import SecurityHeadersMiddleware
+from channels.web.router import router as web_router
+
+log = logging.getLogger("quietdoor.gateway")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """One app per process; tests pass their own settings instead of the environment's."""
+    settings = settings or get_settings()
+    profile = profile_for(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate(settings)
+        for name in profile.unverified():
+            log.warning("unverified organisation data, confirm before going live: %s", name)
+        worker = OutboxWorker(settings)
+        app.state.outbox = worker
+        worker.start()
+        try:
+            yield
+        finally:
+            await worker.stop()
+
+    app = FastAPI(
+        title="Quiet Door",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.add_middleware(SecurityHeadersMiddleware)
+    for router in (web_router, health_router, org_router, cases_router, staff_router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""Organisation profiles: what one landlord says and decides, kept as data."""

@@ -1,0 +1,175 @@
+"""Load an organisation profile and the national helplines from `orgs/`.
+
+Everything that differs between landlords (name, nation, hours, closure days, exit URL, wording,
+local services) is data, so a second landlord runs the same code with its own file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+from fastapi import Depends
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.settings import Settings, get_settings
+
+Nation = Literal["ENG", "WLS", "SCT", "NIR"]
+Need = Literal["general", "men", "lgbt", "honour", "deaf", "perpetrator", "injunction", "local"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be used; the message names the file and the problem."""
+
+
+class Helpline(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    contact: str
+    hours: str
+    needs: tuple[Need, ...]
+    nations: tuple[Nation, ...]
+    verified: bool = False
+
+
+class DashBanding(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    high_min_yes: int = 14
+    medium_min_yes: int = 10
+    escalation_incidents_12_months: int = 3
+
+
+class OfficeHours(BaseModel):
+    """Opening and closing time of one working day."""
+
+    model_config = ConfigDict(frozen=True)
+
+    opens: dt.time
+    closes: dt.time
+
+    @classmethod
+    def parse(cls, text: str) -> OfficeHours:
+        opens, _, closes = text.partition("-")
+        hours = cls(
+            opens=dt.time.fromisoformat(opens.strip()), closes=dt.time.fromisoformat(closes.strip())
+        )
+        if hours.closes <= hours.opens:
+            raise ValueError(f"office hours {text!r} close before they open")
+        return hours
+
+
+class OrgProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    nation: Nation
+    timezone: str = "Europe/London"
+    verified: bool = False
+    office_hours: dict[str, OfficeHours]
+    closure_days: frozenset[dt.date] = Field(default_factory=frozenset)
+    exit_url: str
+    online_safety_url: str
+    contact_text: str
+    wording: dict[str, str] = Field(default_factory=dict)
+    helplines: tuple[Helpline, ...] = ()
+    national_helplines: tuple[Helpline, ...] = ()
+    dash: DashBanding = DashBanding()
+
+    @field_validator("office_hours", mode="before")
+    @classmethod
+    def _parse_hours(cls, value: dict[str, str]) -> dict[str, OfficeHours]:
+        unknown = set(value) - set(WEEKDAYS)
+        if unknown:
+            raise ValueError(f"unknown weekday keys {sorted(unknown)}; use {', '.join(WEEKDAYS)}")
+        return {
+            day: OfficeHours.parse(text) if isinstance(text, str) else text
+            for day, text in value.items()
+        }
+
+    @field_validator("exit_url", "online_safety_url")
+    @classmethod
+    def _https_or_local(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError("must be an https:// address")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def hours_on(self, day: dt.date) -> OfficeHours | None:
+        """Office hours of a weekday, or None when the office is shut that weekday."""
+        return self.office_hours.get(WEEKDAYS[day.weekday()])
+
+    def office_hours_text(self) -> str:
+        """Plain English, e.g. 'mon 09:00-17:00, tue ...', for staff and the bot."""
+        return ", ".join(
+            f"{day.capitalize()} {h.opens:%H:%M}-{h.closes:%H:%M}"
+            for day, h in self.office_hours.items()
+        )
+
+    def helplines_for(self, need: Need, nation: Nation | None = None) -> list[Helpline]:
+        """Helplines for a need in a nation: national entries first, the organisation's own after.
+
+        An organisation entry with the id of a national entry replaces it (that is how an
+        organisation confirms a number), so a number is never listed twice.
+        """
+        nation = nation or self.nation
+        return [h for h in self.helplines_in_use() if need in h.needs and nation in h.nations]
+
+    def unverified(self) -> list[str]:
+        """Names of entries the organisation has still to confirm, for the start-up warning."""
+        names = [h.name for h in self.helplines_in_use() if not h.verified]
+        return ([f"profile {self.id}"] if not self.verified else []) + names
+
+    def helplines_in_use(self) -> list[Helpline]:
+        """National entries (each replaced by an own entry of the same id), then its own."""
+        own = {h.id: h for h in self.helplines}
+        return [own.pop(h.id, h) for h in self.national_helplines] + list(own.values())
+
+
+def load_profile(org_dir: Path, org_id: str) -> OrgProfile:
+    """Read `<org_dir>/<org_id>.yml` and `<org_dir>/helplines.yml`; errors name the file."""
+    path = org_dir / f"{org_id}.yml"
+    national = _read_yaml(org_dir / "helplines.yml")
+    data = _read_yaml(path)
+    try:
+        return OrgProfile(**data, national_helplines=national.get("helplines", []))
+    except (TypeError, ValueError) as error:
+        raise ProfileError(f"{path}: {error}") from error
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise ProfileError(f"{path}: no such organisation profile (set QD_ORG or QD_ORG_DIR)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ProfileError(f"{path}: not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+@lru_cache(maxsize=8)
+def _cached_profile(org_dir: Path, org_id: str) -> OrgProfile:
+    return load_profile(org_dir, org_id)
+
+
+def get_profile(settings: Annotated[Settings, Depends(get_settings)]) -> OrgProfile:
+    """FastAPI dependency: the running organisation's profile, read once per process."""
+    return _cached_profile(settings.org_dir, settings.org)
+
+
+def profile_for(settings: Settings) -> OrgProfile:
+    """The same profile outside a request (workers, CLI)."""
+    return _cached_profile(settings.org_dir, settings.org)

@@ -1,0 +1,53 @@
+"""Settings read from the environment, so secrets never live in the repository."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of the gateway and case service; see docs/architecture.md for the table."""
+
+    model_config = SettingsConfigDict(env_prefix="QD_", extra="ignore")
+
+    var_dir: Path = REPO_ROOT / "var"
+    database_url: str | None = None
+    master_keys: SecretStr = SecretStr("")
+    hash_key: SecretStr = SecretStr("")
+    service_token: SecretStr = SecretStr("")
+    rasa_token: SecretStr = SecretStr("")
+    org: str = "stonewater"
+    org_dir: Path = REPO_ROOT / "orgs"
+    rasa_url: str = "http://127.0.0.1:5005"
+    actions_url: str = "http://127.0.0.1:5055"
+    rasa_timeout_seconds: float = 20.0
+    session_idle_minutes: int = 30
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "quietdoor@localhost"
+    alert_emails: str = ""
+    outbox_poll_seconds: float = Field(default=5.0, gt=0)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """SQLite under var/ unless a database is named, so one machine needs no server."""
+        return self.database_url or f"sqlite:///{self.var_dir / 'quietdoor.db'}"
+
+    @property
+    def alert_email_list(self) -> list[str]:
+        return [a.strip() for a in self.alert_emails.split(",") if a.strip()]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """One Settings per process; tests call get_settings.cache_clear() after changing the env."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Inbound channels: where a person's message enters the product."""
