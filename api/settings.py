@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     smtp_from: str = "quietdoor@localhost"
     alert_emails: str = ""
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    outbox_retry_base_seconds: float = Field(default=30.0, gt=0)
+    outbox_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    smtp_timeout_seconds: float = Field(default=15.0, gt=0)
+    staff_base_url: str = "http://127.0.0.1:8000"
+    staff_session_idle_minutes: int = Field(default=30, gt=0)
+    staff_session_absolute_hours: int = Field(default=12, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,1 @@
+"""Staff alerts: written with the case (outbox), delivered at least once by a background worker."""

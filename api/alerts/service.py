@@ -1,0 +1,159 @@
+"""Queueing, claiming and recording alert deliveries, and the inbox's view of alerts.
+
+Delivery is at least once: a message is claimed with a short lease (so a second worker skips it),
+sent, then marked delivered. A crash between sending and marking sends it again, which is the
+safe failure for an alert about someone at risk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from api.alerts.models import Alert, OutboxMessage
+from api.cases.models import Case
+
+URGENCY_ORDER = {"emergency": 0, "priority": 1, "standard": 2}
+
+
+def queue_alert(session: Session, case: Case, recipients: list[str], now: dt.datetime) -> Alert:
+    """Add the case's alert and one outbox message per recipient to the caller's transaction."""
+    alert = Alert(
+        id=str(uuid.uuid4()),
+        case_id=case.id,
+        urgency=case.urgency,
+        deadline_at=case.deadline_at,
+        created_at=now,
+    )
+    session.add(alert)
+    for recipient in recipients:
+        session.add(
+            OutboxMessage(
+                id=str(uuid.uuid4()),
+                alert_id=alert.id,
+                kind="email",
+                recipient=recipient,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    return alert
+
+
+@dataclass(frozen=True)
+class DueMessage:
+    """What the sender needs, and nothing more: no disclosure field is ever loaded here."""
+
+    id: str
+    recipient: str
+    attempts: int
+    reference: str
+    urgency: str
+    deadline_at: dt.datetime
+
+
+def claim_due(
+    session: Session, now: dt.datetime, lease: dt.timedelta, limit: int = 20
+) -> list[DueMessage]:
+    """Claim undelivered messages whose time has come, most urgent first, for `lease`."""
+    rows = session.execute(
+        select(OutboxMessage, Case.reference, Alert.urgency, Alert.deadline_at)
+        .join(Alert, OutboxMessage.alert_id == Alert.id)
+        .join(Case, Alert.case_id == Case.id)
+        .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        .order_by(_urgency_rank(Alert.urgency), OutboxMessage.next_attempt_at)
+        .limit(limit)
+    ).all()
+    claimed = []
+    for message, reference, urgency, deadline_at in rows:
+        won = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message.id,
+                OutboxMessage.delivered_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + lease)
+        ).rowcount
+        if won:
+            claimed.append(
+                DueMessage(
+                    message.id, message.recipient, message.attempts, reference, urgency, deadline_at
+                )
+            )
+    session.commit()
+    return claimed
+
+
+def mark_delivered(session: Session, message_id: str, now: dt.datetime) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(delivered_at=now, attempts=OutboxMessage.attempts + 1, last_error=None)
+    )
+    session.commit()
+
+
+def mark_failed(
+    session: Session, message_id: str, now: dt.datetime, error: str, retry_in: dt.timedelta
+) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            attempts=OutboxMessage.attempts + 1,
+            next_attempt_at=now + retry_in,
+            last_error=error[:200],
+        )
+    )
+    session.commit()
+
+
+def retry_delay(attempts_so_far: int, base_seconds: float, max_seconds: float) -> dt.timedelta:
+    """Exponential backoff: base, 2x base, 4x base ... capped, and never given up."""
+    return dt.timedelta(seconds=min(max_seconds, base_seconds * 2 ** min(attempts_so_far, 30)))
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    alert_id: str
+    reference: str
+    urgency: str
+    received_at: dt.datetime
+    deadline_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+
+
+def inbox(session: Session) -> list[InboxRow]:
+    """Every alert, most urgent first, then the nearest deadline."""
+    rows = session.execute(
+        select(Alert, Case.reference)
+        .join(Case, Alert.case_id == Case.id)
+        .order_by(_urgency_rank(Alert.urgency), Alert.deadline_at, Alert.created_at)
+    ).all()
+    return [
+        InboxRow(a.id, reference, a.urgency, a.created_at, a.deadline_at, a.acknowledged_at)
+        for a, reference in rows
+    ]
+
+
+def acknowledge(session: Session, alert_id: str, staff_id: str, now: dt.datetime) -> bool:
+    """Mark an alert acknowledged once; False when there is no such alert."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        return False
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = now
+        alert.acknowledged_by = staff_id
+        session.commit()
+    return True
+
+
+def _urgency_rank(column: object) -> object:
+    return sql_case(URGENCY_ORDER, value=column, else_=len(URGENCY_ORDER))

@@ -1,0 +1,44 @@
+"""The cases table: plain columns only for triage, everything personal sealed.
+
+`sealed_report` (what is happening, kinds of abuse, location, consent, security needs) and
+`sealed_contact` (how and when to make contact safely, code word, language) are separate
+ciphertexts so that showing a caseworker how to make contact never opens the disclosure itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from api.crypto.models import DataKey
+from api.db import Base, UTCDateTime
+
+URGENCIES = ("emergency", "priority", "standard")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("urgency IN ('emergency', 'priority', 'standard')", name="urgency"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    reporter_type: Mapped[str] = mapped_column(String(16))
+    urgency: Mapped[str] = mapped_column(String(16), index=True)
+    immediate_danger: Mapped[str | None] = mapped_column(String(8))
+    children: Mapped[str | None] = mapped_column(String(8))
+    contact_method: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    idempotency_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    follow_up_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    data_key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.id"), index=True)
+    sealed_report: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_contact: Mapped[bytes] = mapped_column(LargeBinary)
+
+    data_key: Mapped[DataKey] = relationship()

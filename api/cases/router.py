@@ -1,0 +1,67 @@
+"""`POST /internal/cases`: the action server files a report (docs/architecture.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from sqlalchemy.orm import Session
+
+from api.cases.dependencies import case_keys, working_calendar
+from api.cases.schemas import CaseIn, CaseOut
+from api.cases.service import CaseKeys, create_case
+from api.db import get_session, utcnow
+from api.deadlines import WorkingCalendar, deadline_text
+from api.internal_auth import require_service_token
+from api.routes import PrivateRoute
+from api.settings import Settings, get_settings
+
+router = APIRouter(
+    prefix="/internal",
+    tags=["cases"],
+    dependencies=[Depends(require_service_token)],
+    route_class=PrivateRoute,
+)
+
+
+@router.post(
+    "/cases",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseOut,
+    responses={200: {"model": CaseOut, "description": "Same idempotency key: the same case"}},
+)
+def post_case(
+    report: CaseIn,
+    request: Request,
+    response: Response,
+    session: Annotated[Session, Depends(get_session)],
+    keys: Annotated[CaseKeys, Depends(case_keys)],
+    calendar: Annotated[WorkingCalendar, Depends(working_calendar)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> CaseOut:
+    now = utcnow()
+    result = create_case(
+        session,
+        report,
+        keys=keys,
+        calendar=calendar,
+        alert_recipients=settings.alert_email_list,
+        now=now,
+    )
+    case = result.case
+    if result.created:
+        worker = getattr(request.app.state, "outbox", None)
+        if worker is not None:
+            worker.wake()
+    else:
+        response.status_code = status.HTTP_200_OK
+    return CaseOut(
+        reference=case.reference,
+        follow_up_code=result.follow_up_code,
+        urgency=case.urgency,
+        deadline=case.deadline_at.astimezone(calendar.tz),
+        deadline_text=deadline_text(
+            case.deadline_at, calendar.tz, emergency=case.urgency == "emergency", now=now
+        ),
+        contact_method=case.contact_method,
+    )

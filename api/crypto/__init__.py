@@ -1,0 +1,1 @@
+"""Encryption at rest (SECURITY.md 1-2): envelope encryption, keyed hashes, key rotation."""

@@ -1,0 +1,31 @@
+"""The schema comes from migrations, matches the models, and SQLite runs with safe pragmas."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from api.db import Base, get_engine, migrate
+from api.settings import Settings
+
+
+def test_migrations_create_exactly_the_models(migrated: Settings) -> None:
+    with get_engine(migrated).connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+    tables = set(inspect(get_engine(migrated)).get_table_names())
+    assert {"cases", "alerts", "outbox", "data_keys", "staff_users", "staff_sessions"} <= tables
+
+
+def test_migrate_is_idempotent(migrated: Settings) -> None:
+    migrate(migrated)
+    with get_engine(migrated).connect() as connection:
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+
+
+def test_sqlite_pragmas(migrated: Settings) -> None:
+    with get_engine(migrated).connect() as connection:
+        assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+        assert connection.scalar(text("PRAGMA foreign_keys")) == 1
+        assert connection.scalar(text("PRAGMA secure_delete")) == 1
