@@ -1,0 +1,53 @@
+"""`GET /healthz`: ready only when Rasa has a model loaded and the action server answers.
+
+A 503 names the part that is down and nothing else (no addresses, no tokens).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from api.settings import Settings, get_settings
+from channels.rasa_client import RasaUnavailable, shared_client
+from channels.web.headers import SecureRoute
+
+CHECK_TIMEOUT_SECONDS = 3.0
+
+router = APIRouter(route_class=SecureRoute, tags=["health"])
+
+
+async def _rasa_state(settings: Settings) -> str:
+    """ "ok", "no model loaded" or "down"."""
+    client = shared_client(
+        settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_seconds
+    )
+    try:
+        status = await asyncio.wait_for(client.status(), CHECK_TIMEOUT_SECONDS)
+    except (RasaUnavailable, asyncio.TimeoutError):
+        return "down"
+    return "ok" if status.get("model_file") or status.get("model_id") else "no model loaded"
+
+
+async def _actions_state(settings: Settings) -> str:
+    url = f"{settings.actions_url.rstrip('/')}/health"
+    try:
+        async with httpx.AsyncClient(timeout=CHECK_TIMEOUT_SECONDS, trust_env=False) as http:
+            response = await http.get(url)
+    except httpx.HTTPError:
+        return "down"
+    return "ok" if response.status_code == 200 else "down"
+
+
+@router.get("/healthz")
+async def healthz(settings: Annotated[Settings, Depends(get_settings)]) -> JSONResponse:
+    rasa, actions = await asyncio.gather(_rasa_state(settings), _actions_state(settings))
+    if rasa == "ok" and actions == "ok":
+        return JSONResponse({"status": "ok"})
+    return JSONResponse(
+        {"status": "unavailable", "rasa": rasa, "action_server": actions}, status_code=503
+    )

@@ -1,0 +1,63 @@
+"""Security headers for the web chat (SECURITY.md 14), as middleware or as a route class.
+
+`SecurityHeadersMiddleware` can wrap a whole app; `SecureRoute` puts the same headers on one
+router's responses, so the chat is covered even in an app without the middleware. A header a
+route has set itself is left alone, so a page that needs a different policy can say so.
+"""
+
+from __future__ import annotations
+
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("cache-control", "no-store"),
+    ("referrer-policy", "no-referrer"),
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-resource-policy", "same-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+)
+
+
+def _with_security_headers(send: Send) -> Send:
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {name.lower() for name, _ in headers}
+            headers += [
+                (name.encode(), value.encode())
+                for name, value in SECURITY_HEADERS
+                if name.encode() not in present
+            ]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_with_headers
+
+
+class SecurityHeadersMiddleware:
+    """Pure ASGI middleware: adds the headers to every HTTP response it has not got yet."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, _with_security_headers(send))
+
+
+class SecureRoute(APIRoute):
+    """An APIRoute whose every response, errors included, carries the security headers."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().handle(scope, receive, _with_security_headers(send))

@@ -1,0 +1,179 @@
+"""Stand-ins for the channel tests: a Rasa, a neutral "other site", and the gateway itself.
+
+Each runs under uvicorn in a thread on a free loopback port, so the tests speak real HTTP (and the
+browser tests drive a real page). The stand-in Rasa records every call it gets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from api.settings import Settings
+
+RASA_TOKEN = "stand-in-rasa-token"
+NO_MODEL_TOKEN = "stand-in-token-without-model"
+
+
+# ---------- servers in threads ----------
+
+
+class ServerThread:
+    """uvicorn serving `app` on 127.0.0.1:<free port> in a daemon thread."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def start(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+def closed_port_url() -> str:
+    """An address where nothing listens: connecting is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+# ---------- stand-in Rasa (and action server health) ----------
+
+
+@dataclass
+class StandInRasa:
+    """Records calls; replies depend on the message so that tests need no shared switches.
+
+    "/greet" -> a question with two buttons; "[rasa-emergency] ..." -> Rasa's own emergency
+    reply; "[fail] ..." -> 500; "[slow] ..." -> answers after 2 s; anything else -> an echo.
+    """
+
+    messages: list[tuple[str, str]] = field(default_factory=list)
+    wipes: list[tuple[str, str | None, object]] = field(default_factory=list)
+    status_calls: int = 0
+
+    def sent_by(self, sender: str) -> list[str]:
+        return [message for who, message in self.messages if who == sender]
+
+    def wiped(self, sender: str) -> bool:
+        return any(who == sender for who, _, _ in self.wipes)
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/webhooks/rest/webhook")
+        async def webhook(request: Request) -> Response:
+            body = await request.json()
+            sender, message = body["sender"], body["message"]
+            self.messages.append((sender, message))
+            if message.startswith("[fail]"):
+                return JSONResponse({"error": "boom"}, status_code=500)
+            if message.startswith("[slow]"):
+                await asyncio.sleep(2)
+            if message == "/greet":
+                return JSONResponse(
+                    [
+                        {
+                            "recipient_id": sender,
+                            "text": "Hello. Is it safe for you to talk right now?",
+                            "buttons": [
+                                {"title": "Yes, it is safe", "payload": "/affirm"},
+                                {"title": "No, not now", "payload": "/deny"},
+                            ],
+                        }
+                    ]
+                )
+            if message.startswith("[rasa-emergency]"):
+                return JSONResponse(
+                    [
+                        {
+                            "recipient_id": sender,
+                            "text": "Rasa emergency text.",
+                            "custom": {"quietdoor": "emergency"},
+                        },
+                        {"recipient_id": sender, "text": "Are you safe to keep talking?"},
+                    ]
+                )
+            return JSONResponse([{"recipient_id": sender, "text": f"Echo: {message}"}])
+
+        @app.put("/conversations/{sender}/tracker/events")
+        async def replace_events(sender: str, request: Request) -> Response:
+            self.wipes.append((sender, request.query_params.get("token"), await request.json()))
+            if request.query_params.get("token") != RASA_TOKEN:
+                return JSONResponse({"message": "unauthorised"}, status_code=401)
+            return JSONResponse({"sender_id": sender, "events": []})
+
+        @app.get("/status")
+        async def status(request: Request) -> Response:
+            self.status_calls += 1
+            token = request.query_params.get("token")
+            if token == NO_MODEL_TOKEN:
+                return JSONResponse({"model_file": None, "model_id": None})
+            if token != RASA_TOKEN:
+                return JSONResponse({"message": "unauthorised"}, status_code=401)
+            return JSONResponse({"model_file": "models/stand-in.tar.gz", "model_id": "abc"})
+
+        @app.get("/health")
+        async def actions_health() -> dict:
+            return {"status": "ok"}
+
+        return app
+
+
+# ---------- the neutral other site (exit page, and a page visited before the chat) ----------
+
+
+def other_site_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/weather", response_class=HTMLResponse)
+    def weather() -> str:
+        return "<!doctype html><title>Weather</title><h1>Weather: light rain</h1>"
+
+    @app.get("/previous", response_class=HTMLResponse)
+    def previous() -> str:
+        return "<!doctype html><title>Previous</title><h1>A page visited before</h1>"
+
+    return app
+
+
+# ---------- the gateway ----------
+
+
+def gateway_app(settings: Settings) -> FastAPI:
+    """The real gateway, from the application factory, with the test's settings."""
+    from api.app import create_app
+
+    return create_app(settings)
+
+
+@dataclass
+class Gateway:
+    url: str
+    settings: Settings

@@ -1,0 +1,96 @@
+"""Session-wide live servers for the channel tests (see channel_standins.py)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from channel_standins import (
+    RASA_TOKEN,
+    Gateway,
+    ServerThread,
+    StandInRasa,
+    closed_port_url,
+    gateway_app,
+    other_site_app,
+)
+
+from api.settings import REPO_ROOT, Settings
+
+
+@pytest.fixture(scope="session")
+def rasa() -> StandInRasa:
+    return StandInRasa()
+
+
+@pytest.fixture(scope="session")
+def rasa_server(rasa: StandInRasa) -> Iterator[ServerThread]:
+    server = ServerThread(rasa.app()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def other_site() -> Iterator[ServerThread]:
+    server = ServerThread(other_site_app()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def org_dir(tmp_path_factory: pytest.TempPathFactory, other_site: ServerThread) -> Path:
+    """The Stonewater profile with its exit address pointed at the local "weather" page."""
+    folder = tmp_path_factory.mktemp("orgs")
+    shutil.copy(REPO_ROOT / "orgs" / "helplines.yml", folder / "helplines.yml")
+    profile = (REPO_ROOT / "orgs" / "stonewater.yml").read_text(encoding="utf-8")
+    profile = profile.replace(
+        'exit_url: "https://www.bbc.co.uk/weather"', f'exit_url: "{other_site.url}/weather"'
+    )
+    assert f"{other_site.url}/weather" in profile
+    (folder / "stonewater.yml").write_text(profile, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def make_gateway(
+    tmp_path_factory: pytest.TempPathFactory, org_dir: Path, rasa_server: ServerThread
+) -> Iterator:
+    """Start a gateway with some settings changed; one server per distinct change."""
+    servers: dict[tuple, tuple[ServerThread, Settings]] = {}
+
+    def make(**changes: object) -> Gateway:
+        key = tuple(sorted(changes.items()))
+        if key not in servers:
+            values: dict[str, object] = {
+                "var_dir": tmp_path_factory.mktemp("var"),
+                "org": "stonewater",
+                "org_dir": org_dir,
+                "rasa_url": rasa_server.url,
+                "rasa_token": RASA_TOKEN,
+                "actions_url": rasa_server.url,
+                "rasa_timeout_seconds": 5.0,
+                "service_token": "stand-in-service-token",
+            }
+            values.update(changes)
+            settings = Settings(**values)
+            servers[key] = (ServerThread(gateway_app(settings)).start(), settings)
+        server, settings = servers[key]
+        return Gateway(url=server.url, settings=settings)
+
+    yield make
+    for server, _ in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(make_gateway) -> Gateway:
+    """The gateway in front of a working stand-in Rasa."""
+    return make_gateway()
+
+
+@pytest.fixture(scope="session")
+def gateway_rasa_down(make_gateway) -> Gateway:
+    """The gateway when nothing answers at Rasa's address."""
+    return make_gateway(rasa_url=closed_port_url())
