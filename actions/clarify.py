@@ -1,0 +1,39 @@
+"""What the bot says when it did not understand: choices, never a dead end."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.case_service import CaseServiceError, get_helplines
+from actions.signpost import nation_for
+
+
+class ActionClarify(Action):
+    """Menu buttons plus the nation's 24-hour line (the national one if the service is down).
+
+    Runs for NLU fallback and as RulePolicy's core fallback.
+    """
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            helplines = await get_helplines("general", await nation_for(tracker))
+        except CaseServiceError:
+            helplines = []
+        first = helplines[0] if helplines else {}
+        if first.get("name") and first.get("contact"):
+            dispatcher.utter_message(
+                response="utter_clarify",
+                helpline_name=first["name"],
+                helpline_contact=first["contact"],
+            )
+        else:
+            dispatcher.utter_message(response="utter_clarify_fallback")
+        return []

@@ -1,0 +1,67 @@
+"""Replies with the helplines that fit what the person asked for."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.case_service import CaseServiceError, get_helplines, get_org
+from actions.signpost_needs import choose_need
+
+MAX_HELPLINES = 3
+
+
+async def nation_for(tracker: Tracker) -> str | None:
+    """The nation the person named, else the organisation's (cached), else let the service pick."""
+    nation = tracker.get_slot("nation")
+    if nation:
+        return nation
+    org = await get_org()
+    return org.get("nation") if org else None
+
+
+class ActionSignpost(Action):
+    """One message per helpline (at most three), then "anything else?" outside the report.
+
+    If the case service is down the national 24-hour helpline is still given, from the domain.
+    """
+
+    def name(self) -> str:
+        return "action_signpost"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        need = choose_need(intent, tracker.latest_message.get("text") or "")
+        try:
+            helplines = await get_helplines(need, await nation_for(tracker))
+        except CaseServiceError:
+            helplines = []
+
+        sent = 0
+        for helpline in helplines[:MAX_HELPLINES]:
+            if not (helpline.get("name") and helpline.get("contact")):
+                continue
+            if helpline.get("hours"):
+                dispatcher.utter_message(
+                    response="utter_helpline",
+                    helpline_name=helpline["name"],
+                    helpline_contact=helpline["contact"],
+                    helpline_hours=helpline["hours"],
+                )
+            else:
+                dispatcher.utter_message(
+                    response="utter_helpline_no_hours",
+                    helpline_name=helpline["name"],
+                    helpline_contact=helpline["contact"],
+                )
+            sent += 1
+        if not sent:
+            dispatcher.utter_message(response="utter_helpline_fallback")
+
+        if not tracker.active_loop_name:
+            dispatcher.utter_message(response="utter_anything_else")
+        return []

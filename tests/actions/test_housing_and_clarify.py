@@ -1,0 +1,67 @@
+"""action_housing_pointer and action_clarify: always an answer, even with the service down."""
+
+from actions.clarify import ActionClarify
+from actions.housing_pointer import ActionHousingPointer
+from tests.actions.conftest import (
+    ORG,
+    CaseServiceStub,
+    make_tracker,
+    run_action,
+    run_action_messages,
+)
+
+
+def test_housing_question_gets_the_landlords_usual_contact(case_service: CaseServiceStub) -> None:
+    events, messages = run_action_messages(
+        ActionHousingPointer(), make_tracker(intent="housing_question", text="my boiler's broken")
+    )
+    assert events == []
+    assert [m["response"] for m in messages] == ["utter_housing_pointer"]
+    assert messages[0]["contact_text"] == ORG["contact_text"]
+
+
+def test_housing_pointer_without_the_service_is_generic(case_service_down: None) -> None:
+    _, responses = run_action(ActionHousingPointer(), make_tracker(intent="housing_question"))
+    assert responses == ["utter_housing_pointer_generic"]
+
+
+def test_clarify_offers_choices_and_the_nations_24_hour_line(
+    case_service: CaseServiceStub,
+) -> None:
+    case_service.respond(
+        "GET",
+        "/internal/helplines",
+        200,
+        {
+            "need": "general",
+            "nation": "SCT",
+            "helplines": [
+                {
+                    "name": "Scotland's Domestic Abuse and Forced Marriage Helpline",
+                    "contact": "0800 027 1234",
+                    "hours": "24 hours",
+                    "verified": True,
+                }
+            ],
+        },
+    )
+    _, messages = run_action_messages(
+        ActionClarify(), make_tracker(slots={"nation": "SCT"}, intent="nlu_fallback")
+    )
+    assert [m["response"] for m in messages] == ["utter_clarify"]
+    assert messages[0]["helpline_contact"] == "0800 027 1234"
+    assert case_service.requests_to("GET", "/internal/helplines")[0]["query"] == {
+        "need": "general",
+        "nation": "SCT",
+    }
+
+
+def test_clarify_without_the_service_uses_the_national_line(case_service_down: None) -> None:
+    _, responses = run_action(ActionClarify(), make_tracker(intent="nlu_fallback"))
+    assert responses == ["utter_clarify_fallback"]
+
+
+def test_wrong_token_is_treated_as_service_down(case_service: CaseServiceStub, monkeypatch) -> None:
+    monkeypatch.setenv("QD_SERVICE_TOKEN", "wrong")
+    _, responses = run_action(ActionClarify(), make_tracker(intent="nlu_fallback"))
+    assert responses == ["utter_clarify_fallback"]
