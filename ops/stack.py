@@ -85,13 +85,24 @@ class Stack:
     def start(self) -> None:
         """Start every process with output to var/logs; none of them logs message content."""
         (self.var_dir / "logs").mkdir(parents=True, exist_ok=True)
-        env = self._env()
-        for name, command in self.commands().items():
-            log = open(self.var_dir / "logs" / f"{name}.out", "ab")  # noqa: SIM115 - child owns it
-            self.processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-            log.close()
+        for name in self.commands():
+            self.start_process(name)
+
+    def start_process(self, name: str) -> None:
+        log = open(self.var_dir / "logs" / f"{name}.out", "ab")  # noqa: SIM115 - child owns it
+        self.processes[name] = subprocess.Popen(
+            self.commands()[name], cwd=ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+
+    def stop_process(self, name: str) -> None:
+        """Stop one part, as a crash or an upgrade would; start_process brings it back."""
+        process = self.processes.pop(name)
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
     def wait_ready(self, timeout: float = 180.0) -> None:
         """Wait for /healthz, which answers 200 only when the assistant can reply."""
@@ -110,15 +121,8 @@ class Stack:
         raise TimeoutError(f"the product was not ready in {timeout:.0f}s; see {self.var_dir}/logs")
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        self.processes.clear()
+        for name in list(self.processes):
+            self.stop_process(name)
 
 
 def environment_with(var_dir: Path) -> dict[str, str]:

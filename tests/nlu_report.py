@@ -1,11 +1,13 @@
-"""Print the NLU cross-validation summary that `make test-nlu` keeps under var/reports/nlu-cv.
+"""Print the NLU summary that `make test-nlu` keeps under var/reports/, and guard emergencies.
 
-The full report (per-intent precision, recall, confusion) stays on disk as the artifact; this
-prints the lines a reviewer reads first: overall F1 and the intents that carry safety.
+The full reports (per-intent precision, recall, confusion) stay on disk as the artifact; this
+prints the lines a reviewer reads first: overall F1 and the intents that carry safety. With
+`--min-emergency-recall`, a held-out run fails when too many unseen emergencies are missed.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -13,10 +15,13 @@ from pathlib import Path
 SAFETY_INTENTS = ("emergency", "report_abuse", "third_party_concern", "housing_question")
 
 
-def summary(report_dir: Path) -> list[str]:
-    report = json.loads((report_dir / "intent_report.json").read_text(encoding="utf-8"))
+def load(report_dir: Path) -> dict:
+    return json.loads((report_dir / "intent_report.json").read_text(encoding="utf-8"))
+
+
+def summary(report: dict) -> list[str]:
     weighted = report.get("weighted avg", {})
-    lines = [f"NLU cross-validation (weighted F1): {weighted.get('f1-score', 0):.3f}"]
+    lines = [f"weighted F1 {weighted.get('f1-score', 0):.3f}"]
     for intent in (*SAFETY_INTENTS, *sorted(i for i in report if i.startswith("helpline_"))):
         scores = report.get(intent)
         if isinstance(scores, dict):
@@ -27,5 +32,20 @@ def summary(report_dir: Path) -> list[str]:
     return lines
 
 
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("report_dir", type=Path)
+    parser.add_argument("--min-emergency-recall", type=float, default=0.0)
+    args = parser.parse_args()
+    report = load(args.report_dir)
+    print(f"NLU report {args.report_dir}:")
+    print("\n".join(summary(report)))
+    recall = report.get("emergency", {}).get("recall", 0.0)
+    if recall < args.min_emergency_recall:
+        print(f"emergency recall {recall:.3f} < {args.min_emergency_recall}", file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    print("\n".join(summary(Path(sys.argv[1]))))
+    sys.exit(main())
