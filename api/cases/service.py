@@ -77,7 +77,7 @@ def create_case(
     for _ in range(CREATE_ATTEMPTS):
         existing = _by_idempotency_hash(session, idempotency_hash)
         if existing is not None:
-            return CreatedCase(existing, follow_up_code=None, created=False)
+            return _repeated(session, existing, keys)
         case, code = _build_case(report, keys, calendar, idempotency_hash, now, session)
         queue_alert(session, case, alert_recipients, now)
         try:
@@ -88,6 +88,18 @@ def create_case(
             continue
         return CreatedCase(case, follow_up_code=code, created=True)
     raise RuntimeError("could not store the case after several attempts")
+
+
+def _repeated(session: Session, case: Case, keys: CaseKeys) -> CreatedCase:
+    """A retry means the first answer may never have reached the person, so an anonymous
+    reporter gets a fresh follow-up code and the earlier one, perhaps never seen, stops working.
+    """
+    if case.follow_up_hash is None:
+        return CreatedCase(case, follow_up_code=None, created=False)
+    code = new_follow_up_code()
+    case.follow_up_hash = follow_up_hash(keys.hash_key, code)
+    session.commit()
+    return CreatedCase(case, follow_up_code=code, created=False)
 
 
 def _by_idempotency_hash(session: Session, idempotency_hash: str) -> Case | None:

@@ -195,15 +195,30 @@ def test_anonymous_report_gets_a_follow_up_code_stored_only_as_a_hash(
 def test_same_idempotency_key_returns_the_same_case_once(
     client: TestClient, auth: dict[str, str], case_body: CaseBody, settings: Settings
 ) -> None:
-    body = case_body(idempotency_key="conversation-42:report", immediate_danger="yes")
+    body = case_body(
+        idempotency_key="conversation-42:report", immediate_danger="yes", contact_method="text"
+    )
     first = client.post(URL, json=body, headers=auth)
     second = client.post(URL, json=body, headers=auth)
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["reference"] == second.json()["reference"]
-    assert second.json()["follow_up_code"] is None  # a code is shown once only
+    assert second.json()["follow_up_code"] is None  # not anonymous: no code either time
     assert (count(settings, Case), count(settings, Alert)) == (1, 1)
     with session_factory(settings)() as session:
         assert "conversation-42" not in session.scalars(select(Case.idempotency_hash)).one()
+
+
+def test_a_retried_anonymous_report_gets_a_working_code_and_the_lost_one_stops(
+    client: TestClient, auth: dict[str, str], case_body: CaseBody, settings: Settings
+) -> None:
+    body = case_body(idempotency_key="conversation-43:report", contact_method="none")
+    lost = client.post(URL, json=body, headers=auth).json()["follow_up_code"]
+    retried = client.post(URL, json=body, headers=auth).json()["follow_up_code"]
+    assert lost and retried and lost != retried
+    assert (count(settings, Case), count(settings, Alert)) == (1, 1)
+    with session_factory(settings)() as session:
+        assert find_by_follow_up_code(session, hash_key_from(settings), retried) is not None
+        assert find_by_follow_up_code(session, hash_key_from(settings), lost) is None
 
 
 def test_missing_keys_give_503_not_a_crash(
