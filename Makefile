@@ -25,7 +25,7 @@ MODEL_INPUTS := config.yml $(shell find bot data -type f -name '*.yml' 2>/dev/nu
 REPORTS := $(VAR)/reports
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help install run test lint validate test-stories test-nlu test-actions test-app bench browser clean
+.PHONY: help install run staff-user rotate-keys test lint validate test-stories test-nlu test-actions test-app bench browser clean
 
 help:
 	@echo "make run    start the product on embedded defaults (sets itself up on first use)"
@@ -53,6 +53,14 @@ $(MODEL): $(MODEL_INPUTS) | $(RASA_VENV)/.installed
 
 run: install $(MODEL)
 	$(PY) -m ops.run
+
+# Staff accounts: QD_NEW_PASSWORD='...' make staff-user EMAIL=lead@landlord.example ROLE=manager
+staff-user: $(APP_VENV)/.installed
+	$(PY) -m ops.dev_secrets $(PY) -m api.staff.cli create-user --email "$(EMAIL)" --role "$(ROLE)"
+
+# After putting a new key first in QD_MASTER_KEYS (old one still listed): re-wrap every data key.
+rotate-keys: $(APP_VENV)/.installed
+	$(PY) -m ops.dev_secrets $(PY) -m api.crypto rotate
 
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from api.alerts.worker import OutboxWorker
 from api.cases.router import router as cases_router
+from api.crypto.keys import key_problems
 from api.db import migrate
 from api.org.profile import profile_for
 from api.org.router import router as org_router
@@ -30,6 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(settings)
+        for problem in key_problems(settings):
+            log.error("%s (reports cannot be stored until this is fixed)", problem)
         for name in profile.unverified():
             log.warning("unverified organisation data, confirm before going live: %s", name)
         worker = OutboxWorker(settings)

@@ -50,5 +50,15 @@ def environment(path: Path) -> dict[str, str]:
     return {**ensure(path), **{k: v for k, v in os.environ.items() if v}}
 
 
+def main(argv: list[str]) -> int:
+    """`python -m ops.dev_secrets COMMAND...`: run a command (a staff or key CLI) with the same
+    secrets `make run` gives the product, so it reads the same database with the same keys."""
+    if not argv:
+        print("usage: python -m ops.dev_secrets COMMAND [ARGS...]", file=sys.stderr)
+        return 2
+    var_dir = Path(os.environ.get("QD_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+    os.execvpe(argv[0], argv, environment(var_dir / "dev-secrets.env"))  # noqa: S606
+
+
 if __name__ == "__main__":
-    ensure(Path(sys.argv[1]))
+    sys.exit(main(sys.argv[1:]))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,3 +39,14 @@ def test_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_the_secrets_file_is_ignored_by_git() -> None:
     ignored = (Path(__file__).resolve().parents[2] / ".gitignore").read_text().splitlines()
     assert "/var/" in ignored
+
+
+def test_a_command_runs_with_the_same_secrets_as_the_product(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QD_")}
+    printed = subprocess.run(
+        [sys.executable, "-m", "ops.dev_secrets", sys.executable, "-c",
+         "import os; print(os.environ['QD_SERVICE_TOKEN'])"],
+        env=env | {"QD_VAR_DIR": str(tmp_path)},
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2],
+    ).stdout.strip()  # fmt: skip
+    assert printed == dev_secrets.read(tmp_path / "dev-secrets.env")["QD_SERVICE_TOKEN"]
