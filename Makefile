@@ -1,5 +1,6 @@
 # Quiet Door: `make run` starts the product, `make test` runs every test. Both set up what they need.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
@@ -14,10 +15,16 @@ PY310 ?= $(shell ops/find-python 3.10)
 
 export PYTHONPATH := $(CURDIR)
 export QD_VAR_DIR := $(abspath $(VAR))
+export QD_ACTIONS_URL ?= http://127.0.0.1:5055
 export RASA_TELEMETRY_ENABLED := false
 export RASA_CACHE_DIRECTORY := $(abspath $(VAR))/rasa-cache
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Rasa's dependencies print pages of deprecation notices that hide the results.
+export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# pip warns once per package about local index folders this machine's pip configuration names.
+PIP_QUIET := 2>&1 | { grep -v "^WARNING: Location .* is ignored" || true; }
 
 MODEL := $(VAR)/models/quietdoor.tar.gz
 RASA_ARGS := --domain bot/domain --data data --config config.yml
@@ -37,13 +44,13 @@ install: $(APP_VENV)/.installed $(RASA_VENV)/.installed
 $(APP_VENV)/.installed: requirements/app.txt requirements/app.lock
 	rm -rf $(APP_VENV)
 	$(PY311) -m venv $(APP_VENV)
-	$(APP_VENV)/bin/pip install --quiet -r requirements/app.txt -c requirements/app.lock
+	$(APP_VENV)/bin/pip install --quiet -r requirements/app.txt -c requirements/app.lock $(PIP_QUIET)
 	touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa.lock
 	rm -rf $(RASA_VENV)
 	$(PY310) -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/pip install --quiet -r requirements/rasa.txt -c requirements/rasa.lock
+	$(RASA_VENV)/bin/pip install --quiet -r requirements/rasa.txt -c requirements/rasa.lock $(PIP_QUIET)
 	touch $@
 
 # Trained again only when the conversation (config, domain, data) changed.

@@ -57,6 +57,7 @@ class Stack:
             "RASA_TELEMETRY_ENABLED": "false",
             "RASA_CACHE_DIRECTORY": str(self.var_dir / "rasa-cache"),
             "SANIC_HOST": "127.0.0.1",
+            "SANIC_ACCESS_LOG": "false",  # access lines would carry conversation ids and tokens
             "TF_CPP_MIN_LOG_LEVEL": "2",
         }
 

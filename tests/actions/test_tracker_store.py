@@ -104,9 +104,11 @@ def test_idle_minutes_come_from_the_environment(monkeypatch) -> None:
     assert idle_minutes_from_env() == 30.0
 
 
-def test_it_loads_from_endpoints_yml() -> None:
+def test_it_loads_from_endpoints_yml(monkeypatch: pytest.MonkeyPatch) -> None:
     from rasa.core.tracker_store import TrackerStore
     from rasa.utils.endpoints import read_endpoint_config
+
+    monkeypatch.setenv("QD_ACTIONS_URL", "http://127.0.0.1:5055")  # as ops/stack.py sets it
 
     config = read_endpoint_config(
         str(Path(__file__).resolve().parents[2] / "bot" / "endpoints.yml"), "tracker_store"

@@ -2,7 +2,8 @@
 
 The canary phrase and the phone number go into every free-text answer; afterwards neither may be
 found in any file under the product's var/ directory (database, WAL, logs), nor in the alert
-e-mail, which carries only the reference, urgency and deadline (SECURITY.md 1, 13).
+e-mail, which carries only the reference, urgency and deadline (SECURITY.md 1, 13). The logs
+carry neither the reference nor the conversation id.
 """
 
 from __future__ import annotations
@@ -75,3 +76,5 @@ def test_report_becomes_a_sealed_case_and_an_alert(product: Product, sender: str
 
     for needle in (CANARY, PHONE, PHONE.replace(" ", "")):
         assert _files_containing(product.var_dir, needle.encode()) == [], needle
+    for needle in (reference.group(0), sender):
+        assert _files_containing(product.var_dir / "logs", needle.encode()) == [], needle
