@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from api.app import create_app
 from api.db import dispose_engines, migrate, session_factory
 from api.settings import REPO_ROOT, Settings
 
@@ -67,39 +68,8 @@ def db(migrated: Settings) -> Iterator[Session]:
 
 
 def build_app(settings: Settings) -> FastAPI:
-    """The real application factory; a stand-in with the same wiring until it can be imported."""
-    try:
-        from api.app import create_app
-    except ImportError:
-        return _stand_in_app(settings)
+    """The real application factory, so the tests see exactly what runs."""
     return create_app(settings)
-
-
-def _stand_in_app(settings: Settings) -> FastAPI:
-    from contextlib import asynccontextmanager
-
-    from api.alerts.worker import OutboxWorker
-    from api.cases.router import router as cases_router
-    from api.org.router import router as org_router
-    from api.settings import get_settings
-    from api.staff.router import router as staff_router
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-        migrate(settings)
-        worker = OutboxWorker(settings)
-        app.state.outbox = worker
-        worker.start()
-        try:
-            yield
-        finally:
-            await worker.stop()
-
-    app = FastAPI(lifespan=lifespan)
-    app.dependency_overrides[get_settings] = lambda: settings
-    for router in (org_router, cases_router, staff_router):
-        app.include_router(router)
-    return app
 
 
 @pytest.fixture
