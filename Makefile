@@ -92,7 +92,7 @@ test-actions: $(RASA_VENV)/.installed
 	$(RASA_PY) -m pytest tests/actions -q
 
 test-app: $(APP_VENV)/.installed $(MODEL) browser
-	$(PY) -m pytest tests/api tests/channels tests/e2e -q
+	$(PY) -m pytest tests --ignore=tests/actions -q
 
 test: lint validate test-stories test-actions test-app test-nlu
 
