@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -14,7 +14,9 @@ from actions.signpost import nation_for
 class ActionClarify(Action):
     """Menu buttons plus the nation's 24-hour line (the national one if the service is down).
 
-    Runs for NLU fallback and as RulePolicy's core fallback.
+    Runs for NLU fallback and as RulePolicy's core fallback. As the core fallback it reverts the
+    user's turn, as Rasa's own default fallback does: otherwise nothing predicts listening next,
+    the fallback fires again and the person gets the same reply ten times.
     """
 
     def name(self) -> str:
@@ -36,4 +38,6 @@ class ActionClarify(Action):
             )
         else:
             dispatcher.utter_message(response="utter_clarify_fallback")
-        return []
+        if (tracker.latest_message.get("intent") or {}).get("name") == "nlu_fallback":
+            return []
+        return [UserUtteranceReverted()]

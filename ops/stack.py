@@ -70,7 +70,7 @@ class Stack:
                 "-p", str(self.ports.actions), "--quiet", "--log-file", str(logs / "actions.log"),
             ],
             "rasa": [
-                str(RASA_BIN / "rasa"), "run", "--model", str(model),
+                str(RASA_BIN / "python"), "-m", "bot.rasa_cli", "run", "--model", str(model),
                 "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
                 "-i", "127.0.0.1", "-p", str(self.ports.rasa), "--enable-api",
                 "--auth-token", self._env()["QD_RASA_TOKEN"], "--quiet",

@@ -65,3 +65,16 @@ def test_wrong_token_is_treated_as_service_down(case_service: CaseServiceStub, m
     monkeypatch.setenv("QD_SERVICE_TOKEN", "wrong")
     _, responses = run_action(ActionClarify(), make_tracker(intent="nlu_fallback"))
     assert responses == ["utter_clarify_fallback"]
+
+
+def test_clarify_as_core_fallback_reverts_the_turn_so_it_answers_once(
+    case_service_down: None,
+) -> None:
+    """Without the revert nothing predicts listening next and the reply repeats ten times."""
+    events, _ = run_action(ActionClarify(), make_tracker(intent="affirm"))
+    assert events == [{"event": "rewind", "timestamp": None}]
+
+
+def test_clarify_after_an_nlu_fallback_keeps_the_turn(case_service_down: None) -> None:
+    events, _ = run_action(ActionClarify(), make_tracker(intent="nlu_fallback"))
+    assert events == []
