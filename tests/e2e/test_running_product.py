@@ -26,3 +26,12 @@ def test_typing_exit_deletes_the_conversation_in_rasa(product: Product, sender: 
     replies = product.say(sender, "exit")
     assert replies[-1]["custom"] == {"quietdoor": "exit"}
     assert not any(e["event"] == "user" for e in product.rasa_tracker(sender)["events"])
+
+
+def test_an_unexpected_answer_gets_one_clarifying_reply(product: Product, sender: str) -> None:
+    product.say(sender, "/greet")
+    product.say(sender, "/affirm")
+    replies = product.say(sender, "/affirm")  # "yes" to "How can I help?" fits no flow
+    assert len(replies) == 1
+    assert "didn't follow" in replies[0]["text"]
+    assert replies[0]["buttons"]
