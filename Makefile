@@ -85,7 +85,8 @@ test-stories: $(MODEL)
 test-nlu: $(MODEL)
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout --out $(REPORTS)/nlu-holdout --quiet
 	$(RASA_PY) -m tests.nlu_report $(REPORTS)/nlu-holdout --min-emergency-recall 0.9
-	$(RASA) test nlu $(RASA_ARGS) --cross-validation --folds 3 --out $(REPORTS)/nlu-cv --quiet
+	$(RASA) test nlu --nlu data/nlu --config config.yml --domain bot/domain --cross-validation \
+		--folds 3 --out $(REPORTS)/nlu-cv --quiet
 	$(RASA_PY) -m tests.nlu_report $(REPORTS)/nlu-cv
 
 test-actions: $(RASA_VENV)/.installed
