@@ -1,7 +1,8 @@
 """Stand-ins for the channel tests: a Rasa, a neutral "other site", and the gateway itself.
 
 Each runs under uvicorn in a thread on a free loopback port, so the tests speak real HTTP (and the
-browser tests drive a real page). The stand-in Rasa records every call it gets.
+browser tests drive a real page). The stand-in Rasa records every call it gets, and a test can
+script its next answers (status, body, delay) to see how a client copes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
@@ -66,17 +68,61 @@ def closed_port_url() -> str:
 # ---------- stand-in Rasa (and action server health) ----------
 
 
+@dataclass(frozen=True)
+class SeenRequest:
+    """One request as it arrived on the wire (raw path: still percent-encoded)."""
+
+    method: str
+    raw_path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    client_port: int
+
+
+@dataclass(frozen=True)
+class ScriptedAnswer:
+    """An answer given instead of the normal one: `body` after `delay` seconds."""
+
+    status: int = 200
+    body: str = ""
+    delay: float = 0.0
+    content_type: str = "application/json"
+
+
 @dataclass
 class StandInRasa:
     """Records calls; replies depend on the message so that tests need no shared switches.
 
     "/greet" -> a question with two buttons; "[rasa-emergency] ..." -> Rasa's own emergency
     reply; "[fail] ..." -> 500; "[slow] ..." -> answers after 2 s; anything else -> an echo.
+    A test that needs something else queues it with `answer_next` (use a stand-in of its own,
+    so that no other test's request takes the scripted answer).
     """
 
     messages: list[tuple[str, str]] = field(default_factory=list)
     wipes: list[tuple[str, str | None, object]] = field(default_factory=list)
     status_calls: int = 0
+    requests: list[SeenRequest] = field(default_factory=list)
+    scripted: list[ScriptedAnswer] = field(default_factory=list)
+
+    def answer_next(
+        self,
+        status: int = 200,
+        body: str = "",
+        *,
+        delay: float = 0.0,
+        content_type: str = "application/json",
+    ) -> None:
+        """The next request (any route) gets this answer instead of the normal one."""
+        self.scripted.append(ScriptedAnswer(status, body, delay, content_type))
+
+    def reset(self) -> None:
+        self.messages.clear()
+        self.wipes.clear()
+        self.status_calls = 0
+        self.requests.clear()
+        self.scripted.clear()
 
     def sent_by(self, sender: str) -> list[str]:
         return [message for who, message in self.messages if who == sender]
@@ -86,6 +132,7 @@ class StandInRasa:
 
     def app(self) -> FastAPI:
         app = FastAPI()
+        app.add_middleware(_RecordAndScript, rasa=self)
 
         @app.post("/webhooks/rest/webhook")
         async def webhook(request: Request) -> Response:
@@ -144,6 +191,62 @@ class StandInRasa:
             return {"status": "ok"}
 
         return app
+
+
+class _RecordAndScript:
+    """ASGI middleware: record every request as it arrived, then give a scripted answer if one
+    is queued, otherwise pass the request (body replayed) on to the stand-in's routes."""
+
+    def __init__(self, app: Any, rasa: StandInRasa) -> None:
+        self.app = app
+        self.rasa = rasa
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.rasa.requests.append(
+            SeenRequest(
+                method=scope["method"],
+                raw_path=scope["raw_path"].decode("ascii"),
+                query=scope["query_string"].decode("ascii"),
+                headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+                body=body,
+                client_port=scope["client"][1],
+            )
+        )
+        if self.rasa.scripted:
+            answer = self.rasa.scripted.pop(0)
+            await asyncio.sleep(answer.delay)
+            payload = answer.body.encode("utf-8")
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": answer.status,
+                    "headers": [
+                        (b"content-type", answer.content_type.encode("latin-1")),
+                        (b"content-length", str(len(payload)).encode("ascii")),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": payload})
+            return
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 # ---------- the neutral other site (exit page, and a page visited before the chat) ----------

@@ -1,85 +1,258 @@
-"""The Rasa client: what it sends, and every failure becoming RasaUnavailable."""
+"""The Rasa client against a real local HTTP server: what it sends, connection reuse, and every
+failure becoming RasaUnavailable (without the token or sender id in the error)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from urllib.parse import parse_qs
 
-import httpx
 import pytest
+from channel_standins import RASA_TOKEN, ServerThread, StandInRasa, closed_port_url
 
 from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
 
-
-def client_answering(handler) -> RasaClient:
-    return RasaClient("http://rasa.test/", "secret-token", transport=httpx.MockTransport(handler))
+SENDER = "sender-123"
 
 
-async def test_send_posts_the_rest_channel_body_and_keeps_known_keys_only() -> None:
-    seen: list[httpx.Request] = []
+@pytest.fixture(scope="module")
+def own_rasa() -> Iterator[tuple[StandInRasa, ServerThread]]:
+    """A stand-in Rasa for this module only, so scripted answers reach no other test."""
+    rasa = StandInRasa()
+    server = ServerThread(rasa.app()).start()
+    yield rasa, server
+    server.stop()
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(
-            200,
-            json=[{"recipient_id": "s", "text": "hi", "buttons": [], "custom": {}, "image": "x"}],
+
+@pytest.fixture
+def rasa(own_rasa: tuple[StandInRasa, ServerThread]) -> StandInRasa:
+    own_rasa[0].reset()
+    return own_rasa[0]
+
+
+@pytest.fixture
+def rasa_url(own_rasa: tuple[StandInRasa, ServerThread]) -> str:
+    return own_rasa[1].url
+
+
+@pytest.fixture
+async def client(rasa_url: str) -> AsyncIterator[RasaClient]:
+    client = RasaClient(rasa_url + "/", RASA_TOKEN)
+    yield client
+    await client.aclose()
+
+
+# ---------- what goes over the wire ----------
+
+
+async def test_send_posts_the_rest_channel_body_and_keeps_known_keys_only(
+    rasa: StandInRasa, client: RasaClient
+) -> None:
+    rasa.answer_next(
+        body=json.dumps(
+            [{"recipient_id": "s", "text": "hi", "buttons": [], "custom": {}, "image": "x"}]
         )
-
-    client = client_answering(handler)
-    replies = await client.send("sender-123", "hello")
-    await client.aclose()
+    )
+    replies = await client.send(SENDER, "hello")
     assert replies == [{"recipient_id": "s", "text": "hi", "buttons": [], "custom": {}}]
-    assert seen[0].method == "POST"
-    assert seen[0].url == "http://rasa.test/webhooks/rest/webhook"
-    assert json.loads(seen[0].content) == {"sender": "sender-123", "message": "hello"}
+    [seen] = rasa.requests
+    assert (seen.method, seen.raw_path, seen.query) == ("POST", "/webhooks/rest/webhook", "")
+    assert seen.headers["content-type"].startswith("application/json")
+    assert json.loads(seen.body) == {"sender": SENDER, "message": "hello"}
 
 
-async def test_wipe_replaces_the_tracker_events_with_none() -> None:
-    seen: list[httpx.Request] = []
+async def test_send_returns_what_the_rest_channel_answers(
+    rasa: StandInRasa, client: RasaClient
+) -> None:
+    assert await client.send(SENDER, "/greet") == [
+        {
+            "recipient_id": SENDER,
+            "text": "Hello. Is it safe for you to talk right now?",
+            "buttons": [
+                {"title": "Yes, it is safe", "payload": "/affirm"},
+                {"title": "No, not now", "payload": "/deny"},
+            ],
+        }
+    ]
+    assert rasa.sent_by(SENDER) == ["/greet"]
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={})
 
-    client = client_answering(handler)
-    await client.wipe("sender-123")
+async def test_wipe_replaces_the_tracker_events_with_none(
+    rasa: StandInRasa, client: RasaClient
+) -> None:
+    await client.wipe(SENDER)
+    [seen] = rasa.requests
+    assert (seen.method, seen.raw_path) == ("PUT", f"/conversations/{SENDER}/tracker/events")
+    assert seen.query == f"token={RASA_TOKEN}"
+    assert seen.headers["content-type"].startswith("application/json")
+    assert json.loads(seen.body) == []
+    assert rasa.wipes == [(SENDER, RASA_TOKEN, [])]
+
+
+async def test_wipe_quotes_the_sender_id_into_one_path_segment(
+    rasa: StandInRasa, client: RasaClient
+) -> None:
+    rasa.answer_next(body="{}")  # the stand-in's router would decode "%2F" and not match
+    await client.wipe("a/b c?d%e")
+    [seen] = rasa.requests
+    assert seen.raw_path == "/conversations/a%2Fb%20c%3Fd%25e/tracker/events"
+    assert seen.query == f"token={RASA_TOKEN}"
+
+
+async def test_the_token_is_quoted_into_the_query(rasa: StandInRasa, rasa_url: str) -> None:
+    token = "a&b=c d+e/f%"
+    client = RasaClient(rasa_url, token)
+    rasa.answer_next(body="{}")
+    await client.status()
     await client.aclose()
-    assert seen[0].method == "PUT"
-    assert seen[0].url.path == "/conversations/sender-123/tracker/events"
-    assert seen[0].url.params["token"] == "secret-token"
-    assert json.loads(seen[0].content) == []
+    assert parse_qs(rasa.requests[0].query) == {"token": [token]}
+
+
+async def test_status_gets_status_with_the_token(rasa: StandInRasa, client: RasaClient) -> None:
+    assert await client.status() == {"model_file": "models/stand-in.tar.gz", "model_id": "abc"}
+    [seen] = rasa.requests
+    assert (seen.method, seen.raw_path, seen.query) == ("GET", "/status", f"token={RASA_TOKEN}")
+    assert seen.body == b""
+
+
+async def test_messages_reuse_one_pooled_connection(rasa: StandInRasa, client: RasaClient) -> None:
+    for _ in range(5):
+        await client.send(SENDER, "hello")
+    await client.wipe(SENDER)
+    await client.status()
+    assert len({seen.client_port for seen in rasa.requests}) == 1
+
+
+# ---------- failures ----------
 
 
 @pytest.mark.parametrize(
-    "answer",
+    ("status", "body"),
     [
-        httpx.Response(500, text="boom"),
-        httpx.Response(503),
-        httpx.Response(401),
-        httpx.Response(200, text="not json"),
-        httpx.Response(200, json={"not": "a list"}),
-        httpx.Response(200, json=["not a dict"]),
+        (500, "boom"),
+        (503, ""),
+        (401, ""),
+        (200, "not json"),
+        (200, json.dumps({"not": "a list"})),
+        (200, json.dumps(["not a dict"])),
+        (200, json.dumps([{"text": "fine"}, "not a dict"])),
     ],
 )
-async def test_errors_and_odd_replies_are_rasa_unavailable(answer: httpx.Response) -> None:
-    client = client_answering(lambda request: answer)
+async def test_errors_and_odd_replies_are_rasa_unavailable(
+    rasa: StandInRasa, client: RasaClient, status: int, body: str
+) -> None:
+    rasa.answer_next(status, body)
     with pytest.raises(RasaUnavailable):
-        await client.send("sender-123", "hello")
+        await client.send(SENDER, "hello")
+
+
+async def test_a_reply_not_labelled_json_is_still_read(
+    rasa: StandInRasa, client: RasaClient
+) -> None:
+    rasa.answer_next(body=json.dumps([{"text": "hi"}]), content_type="text/plain")
+    assert await client.send(SENDER, "hello") == [{"text": "hi"}]
+
+
+async def test_the_connection_survives_an_error_answer(
+    rasa: StandInRasa, client: RasaClient
+) -> None:
+    rasa.answer_next(500, "boom")
+    with pytest.raises(RasaUnavailable):
+        await client.send(SENDER, "hello")
+    await client.send(SENDER, "hello")
+    assert len({seen.client_port for seen in rasa.requests}) == 1
+
+
+async def test_a_wipe_rasa_refuses_is_rasa_unavailable(rasa: StandInRasa, rasa_url: str) -> None:
+    client = RasaClient(rasa_url, "wrong-token")
+    with pytest.raises(RasaUnavailable, match="401"):
+        await client.wipe(SENDER)
     await client.aclose()
+
+
+@pytest.mark.parametrize(("status", "body"), [(500, "{}"), (200, "not json"), (200, "[]")])
+async def test_odd_status_answers_are_rasa_unavailable(
+    rasa: StandInRasa, client: RasaClient, status: int, body: str
+) -> None:
+    rasa.answer_next(status, body)
+    with pytest.raises(RasaUnavailable):
+        await client.status()
+
+
+def _calls(client: RasaClient) -> list[Callable[[], Awaitable[object]]]:
+    return [lambda: client.send(SENDER, "hello"), lambda: client.wipe(SENDER), client.status]
+
+
+async def test_connection_refused_is_rasa_unavailable() -> None:
+    client = RasaClient(closed_port_url(), RASA_TOKEN)
+    for call in _calls(client):
+        with pytest.raises(RasaUnavailable, match="could not be reached"):
+            await call()
+    await client.aclose()
+
+
+async def test_a_slow_rasa_is_rasa_unavailable_after_the_timeout(
+    rasa: StandInRasa, rasa_url: str
+) -> None:
+    client = RasaClient(rasa_url, RASA_TOKEN, timeout_seconds=0.3)
+    rasa.answer_next(body="[]", delay=1.5)
+    started = time.monotonic()
+    with pytest.raises(RasaUnavailable, match="in time"):
+        await client.send(SENDER, "hello")
+    assert time.monotonic() - started < 1.2
+    await client.aclose()
+
+
+async def _broken_server(answer: bytes) -> asyncio.Server:
+    """A TCP server that reads the request, writes `answer` (maybe nothing) and hangs up."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
 
 
 @pytest.mark.parametrize(
-    "error",
-    [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("x")],
+    "answer", [b"", b"NOT HTTP AT ALL\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n["]
 )
-async def test_network_failures_are_rasa_unavailable(error: Exception) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise error
-
-    client = client_answering(handler)
-    with pytest.raises(RasaUnavailable):
-        await client.wipe("sender-123")
+async def test_broken_http_answers_are_rasa_unavailable(answer: bytes) -> None:
+    server = await _broken_server(answer)
+    port = server.sockets[0].getsockname()[1]
+    client = RasaClient(f"http://127.0.0.1:{port}", RASA_TOKEN)
+    with pytest.raises(RasaUnavailable, match="could not be reached"):
+        await client.wipe(SENDER)
     await client.aclose()
+    server.close()
+    await server.wait_closed()
+
+
+async def test_failures_name_neither_the_sender_nor_the_token(
+    rasa: StandInRasa, rasa_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """aiohttp puts whole URLs into some of its errors; none of that may reach our errors."""
+    caplog.set_level(logging.DEBUG)
+    sender = "secret-sender-id"
+    errors: list[RasaUnavailable] = []
+    for url, timeout, delay in [(rasa_url, 0.3, 1.0), (closed_port_url(), 5.0, 0.0)]:
+        client = RasaClient(url, RASA_TOKEN, timeout_seconds=timeout)
+        rasa.answer_next(body="{}", delay=delay)
+        with pytest.raises(RasaUnavailable) as raised:
+            await client.wipe(sender)
+        errors.append(raised.value)
+        await client.aclose()
+    for error in errors:
+        assert error.__cause__ is None and error.__suppress_context__
+        assert sender not in str(error) and RASA_TOKEN not in str(error)
+    assert sender not in caplog.text and RASA_TOKEN not in caplog.text
+
+
+# ---------- pooling per event loop ----------
 
 
 async def test_one_pooled_client_per_event_loop_and_address() -> None:
@@ -91,11 +264,36 @@ async def test_one_pooled_client_per_event_loop_and_address() -> None:
     await close_shared_clients()
 
 
-def test_each_event_loop_gets_its_own_pool() -> None:
-    async def make() -> RasaClient:
-        return shared_client("http://127.0.0.1:1", "t", 1.0)
+async def test_close_shared_clients_closes_their_pools(rasa: StandInRasa, rasa_url: str) -> None:
+    client = shared_client(rasa_url, RASA_TOKEN, 5.0)
+    await client.send(SENDER, "hello")
+    await close_shared_clients()
+    with pytest.raises(RuntimeError):
+        await client.send(SENDER, "hello")
+    assert len(rasa.requests) == 1
 
-    first, second = asyncio.run(make()), asyncio.run(make())
+
+def test_each_event_loop_gets_its_own_pool(rasa: StandInRasa, rasa_url: str) -> None:
+    """The client is made outside any loop's first request and used in two loops in turn."""
+
+    async def use() -> RasaClient:
+        client = shared_client(rasa_url, RASA_TOKEN, 5.0)
+        await client.send(SENDER, "hello")
+        await close_shared_clients()
+        return client
+
+    first, second = asyncio.run(use()), asyncio.run(use())
     assert first is not second
-    for client in (first, second):
-        asyncio.run(client.aclose())
+    assert rasa.sent_by(SENDER) == ["hello", "hello"]
+
+
+def test_a_client_can_be_made_outside_a_running_loop(rasa: StandInRasa, rasa_url: str) -> None:
+    """The aiohttp session is made lazily, in the loop that first uses the client."""
+    client = RasaClient(rasa_url, RASA_TOKEN)
+
+    async def use() -> None:
+        await client.send(SENDER, "hello")
+        await client.aclose()
+
+    asyncio.run(use())
+    assert rasa.sent_by(SENDER) == ["hello"]

@@ -41,6 +41,8 @@ NOT_EXIT = [
 ]
 
 EMERGENCY = [
+    "my ex has broken in and he's downstairs",
+    "he has just forced his way in",
     "he has a knife",
     "He's got a KNIFE",
     "there's a gun in the house",
@@ -80,6 +82,8 @@ EMERGENCY = [
 ]
 
 NOT_EMERGENCY = [
+    "the window has broken in the storm",
+    "the lock has broken in half",
     "I need an emergency repair",
     "boiler emergency, no heating",
     "there is a gas leak",
