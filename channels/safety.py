@@ -57,6 +57,8 @@ _DANGER = re.compile(
     | \b(?:bleeding|blood\s+everywhere|unconscious|not\s+breathing|passed\s+out)\b
     # someone forcing their way in
     | \b(?:breaking|trying\s+to\s+(?:break|get|force\s+(?:his|her|their)\s+way))\s+in\b
+    | \b(?:has|have|'s|just)\s+(?:broken|broke|forced\s+(?:his|her|their)\s+way)\s+in\b
+      (?!\s+(?:the|a|an|half|two|my|our)\b)
     | \bbreaking\s+(?:down\s+)?(?:the|my|our)\s+(?:front\s+|back\s+)?(?:door|window)\b
     | \b(?:banging|hammering|pounding|kicking)\s+(?:on|at|in|down)\s+(?:the|my|our)
       \s+(?:front\s+|back\s+)?(?:door|window)s?\b
