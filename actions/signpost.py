@@ -22,6 +22,29 @@ async def nation_for(tracker: Tracker) -> str | None:
     return org.get("nation") if org else None
 
 
+def utter_helplines(dispatcher: CollectingDispatcher, helplines: list[dict]) -> int:
+    """One message per usable helpline (at most three); returns how many were sent."""
+    sent = 0
+    for helpline in helplines[:MAX_HELPLINES]:
+        if not (helpline.get("name") and helpline.get("contact")):
+            continue
+        if helpline.get("hours"):
+            dispatcher.utter_message(
+                response="utter_helpline",
+                helpline_name=helpline["name"],
+                helpline_contact=helpline["contact"],
+                helpline_hours=helpline["hours"],
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_helpline_no_hours",
+                helpline_name=helpline["name"],
+                helpline_contact=helpline["contact"],
+            )
+        sent += 1
+    return sent
+
+
 class ActionSignpost(Action):
     """One message per helpline (at most three), then "anything else?" outside the report.
 
@@ -41,24 +64,7 @@ class ActionSignpost(Action):
         except CaseServiceError:
             helplines = []
 
-        sent = 0
-        for helpline in helplines[:MAX_HELPLINES]:
-            if not (helpline.get("name") and helpline.get("contact")):
-                continue
-            if helpline.get("hours"):
-                dispatcher.utter_message(
-                    response="utter_helpline",
-                    helpline_name=helpline["name"],
-                    helpline_contact=helpline["contact"],
-                    helpline_hours=helpline["hours"],
-                )
-            else:
-                dispatcher.utter_message(
-                    response="utter_helpline_no_hours",
-                    helpline_name=helpline["name"],
-                    helpline_contact=helpline["contact"],
-                )
-            sent += 1
+        sent = utter_helplines(dispatcher, helplines)
         if not sent:
             dispatcher.utter_message(response="utter_helpline_fallback")
 

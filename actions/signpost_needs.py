@@ -45,6 +45,8 @@ _KEYWORD_NEEDS = (
         "men",
         r"(\bi'?m a (man|bloke|guy|dad|father)\b|\bi am a (man|male|dad|father)\b|\bi'?m male\b"
         r"|\b(wife|girlfriend|missus) (hits|hurts|attacks|abuses|beats)\b"
+        r"|\b(abused|hit|beaten|hurt|attacked|bullied) by (my|his|their|the|a) "
+        r"(wife|girlfriend|missus|female partner)\b|\bblokes?\b|\bmen being\b"
         r"|men'?s advice line|\bmale victims?\b)",
     ),
     (
@@ -72,3 +74,9 @@ def choose_need(intent: str | None, text: str) -> str:
     if need and need != "general":
         return need
     return need_from_keywords(text or "") or "general"
+
+
+def specialist_need(intent: str | None, text: str) -> str | None:
+    """A specialist need (not the general line) from the best intent or keywords, else None."""
+    need = choose_need(intent, text)
+    return None if need == "general" else need

@@ -78,3 +78,32 @@ def test_clarify_as_core_fallback_reverts_the_turn_so_it_answers_once(
 def test_clarify_after_an_nlu_fallback_keeps_the_turn(case_service_down: None) -> None:
     events, _ = run_action(ActionClarify(), make_tracker(intent="nlu_fallback"))
     assert events == []
+
+
+def test_clarify_gives_a_named_specialist_line_first(case_service: CaseServiceStub) -> None:
+    """An unsure classifier must not cost a man looking for his helpline the number."""
+    case_service.respond(
+        "GET",
+        "/internal/helplines",
+        200,
+        {
+            "need": "men",
+            "nation": "ENG",
+            "helplines": [
+                {
+                    "name": "Men's Advice Line",
+                    "contact": "0808 801 0327",
+                    "hours": "",
+                    "verified": 0,
+                }
+            ],
+        },
+    )
+    _, messages = run_action_messages(
+        ActionClarify(),
+        make_tracker(intent="nlu_fallback", text="any services for blokes abused by their wife"),
+    )
+    assert [m["response"] for m in messages] == ["utter_helpline_no_hours", "utter_clarify"]
+    assert messages[0]["helpline_contact"] == "0808 801 0327"
+    needs = [r["query"]["need"] for r in case_service.requests_to("GET", "/internal/helplines")]
+    assert needs == ["men", "general"]
