@@ -83,7 +83,8 @@ test-stories: $(MODEL)
 # Held-out phrasings (never in data/) guard emergency recall; the cross-validation report is kept
 # under var/reports/nlu-cv as the artifact.
 test-nlu: $(MODEL)
-	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout --out $(REPORTS)/nlu-holdout --quiet
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout --domain bot/domain \
+		--out $(REPORTS)/nlu-holdout --quiet
 	$(RASA_PY) -m tests.nlu_report $(REPORTS)/nlu-holdout --min-emergency-recall 0.9
 	$(RASA) test nlu --nlu data/nlu --config config.yml --domain bot/domain --cross-validation \
 		--folds 3 --out $(REPORTS)/nlu-cv --quiet
