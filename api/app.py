@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from api.alerts.worker import OutboxWorker
 from api.cases.router import router as cases_router
 from api.crypto.keys import key_problems
 from api.db import migrate
+from api.errors import validation_error_without_input
 from api.org.profile import profile_for
 from api.org.router import router as org_router
 from api.settings import Settings, get_settings
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.dependency_overrides[get_settings] = lambda: settings
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_exception_handler(RequestValidationError, validation_error_without_input)
     for router in (web_router, health_router, org_router, cases_router, staff_router):
         app.include_router(router)
     return app

@@ -14,11 +14,10 @@ from fastapi.responses import JSONResponse
 
 from api.settings import Settings, get_settings
 from channels.rasa_client import RasaUnavailable, shared_client
-from channels.web.headers import SecureRoute
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
-router = APIRouter(route_class=SecureRoute, tags=["health"])
+router = APIRouter(tags=["health"])
 
 
 async def _rasa_state(settings: Settings) -> str:

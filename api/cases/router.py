@@ -13,14 +13,12 @@ from api.cases.service import CaseKeys, create_case
 from api.db import get_session, utcnow
 from api.deadlines import WorkingCalendar, deadline_text
 from api.internal_auth import require_service_token
-from api.routes import PrivateRoute
 from api.settings import Settings, get_settings
 
 router = APIRouter(
     prefix="/internal",
     tags=["cases"],
     dependencies=[Depends(require_service_token)],
-    route_class=PrivateRoute,
 )
 
 

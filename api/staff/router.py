@@ -16,11 +16,10 @@ from api.cases.service import CaseKeys
 from api.db import get_session, utcnow
 from api.deadlines import deadline_text, moment_text
 from api.org.profile import OrgProfile, get_profile
-from api.routes import PrivateRoute
 from api.staff.dependencies import SESSION_COOKIE, SignedIn, checked_csrf, signed_in
 from api.staff.service import LoginOutcome, end_session, login, start_session
 
-router = APIRouter(prefix="/staff", tags=["staff"], route_class=PrivateRoute)
+router = APIRouter(prefix="/staff", tags=["staff"])
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STYLESHEET = Path(__file__).parent / "static" / "staff.css"
 

@@ -1,13 +1,11 @@
-"""Security headers for the web chat (SECURITY.md 14), as middleware or as a route class.
+"""Security headers (SECURITY.md 14) on every response of the gateway, errors and 404s included.
 
-`SecurityHeadersMiddleware` can wrap a whole app; `SecureRoute` puts the same headers on one
-router's responses, so the chat is covered even in an app without the middleware. A header a
-route has set itself is left alone, so a page that needs a different policy can say so.
+One middleware on the whole app (api/app.py), so no router can forget them. A header a route has
+set itself is left alone, so a page that needs a different policy can say so.
 """
 
 from __future__ import annotations
 
-from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
@@ -54,10 +52,3 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         await self.app(scope, receive, _with_security_headers(send))
-
-
-class SecureRoute(APIRoute):
-    """An APIRoute whose every response, errors included, carries the security headers."""
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await super().handle(scope, receive, _with_security_headers(send))

@@ -22,7 +22,6 @@ from api.org.profile import OrgProfile, get_profile
 from api.settings import Settings, get_settings
 from channels import safety
 from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
-from channels.web.headers import SecureRoute
 from channels.web.schemas import ChatMessage, ExitRequest, read_json
 
 log = logging.getLogger("quietdoor.channels.web")
@@ -49,7 +48,7 @@ async def _close_pooled_clients(app: FastAPI) -> AsyncIterator[None]:
     await close_shared_clients()
 
 
-router = APIRouter(route_class=SecureRoute, lifespan=_close_pooled_clients, tags=["web chat"])
+router = APIRouter(lifespan=_close_pooled_clients, tags=["web chat"])
 
 
 async def rasa_client(settings: Annotated[Settings, Depends(get_settings)]) -> RasaClient:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from api.app import create_app
 from api.org.profile import ProfileError, load_profile
 from api.org.router import router
 from api.settings import REPO_ROOT, Settings, get_settings
@@ -131,3 +132,15 @@ def test_internal_helplines_never_leave_a_person_without_a_number(client: TestCl
     injunction_ni = client.get("/internal/helplines?need=injunction&nation=NIR", headers=auth)
     assert injunction_ni.json()["helplines"][0]["contact"] == "0808 802 1414"
     assert client.get("/internal/helplines?need=pizza", headers=auth).status_code == 422
+
+
+def test_the_gateway_refuses_a_bad_query_without_echoing_it(tmp_path: Path) -> None:
+    """Through the real app: the 422 handler and the security headers cover every router."""
+    settings = Settings(service_token=SecretStr("t0ken"), var_dir=tmp_path)
+    client = TestClient(create_app(settings))
+    answer = client.get(
+        "/internal/helplines?need=purple-heron-canary", headers={"Authorization": "Bearer t0ken"}
+    )
+    assert answer.status_code == 422
+    assert "purple-heron-canary" not in answer.text
+    assert answer.headers["cache-control"] == "no-store"
