@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from api.alerts import email as alert_email
 from api.alerts.service import DueMessage, claim_due, mark_delivered, mark_failed, retry_delay
 from api.db import session_factory, utcnow
+from api.org.profile import profile_for
 from api.settings import Settings
 
 log = logging.getLogger("quietdoor.alerts")
@@ -40,8 +41,6 @@ class OutboxWorker:
     def tz(self) -> ZoneInfo:
         """The organisation's timezone, for the deadline wording; read lazily from the profile."""
         if self._tz is None:
-            from api.org.profile import profile_for
-
             self._tz = profile_for(self.settings).tz
         return self._tz
 
