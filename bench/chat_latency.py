@@ -79,7 +79,7 @@ async def emergency_latency(url: str, sample: Sample, count: int = 10) -> None:
 async def measure(stack: Stack) -> dict[str, dict[str, float]]:
     paths = {
         "gateway": f"{stack.gateway_url}/webhooks/rest/webhook",
-        "direct": f"{stack.rasa_url}/webhooks/rest/webhook",
+        "direct": f"{stack.rasa_url}/webhooks/gateway/webhook",
     }
     results: dict[str, dict[str, float]] = {}
     samples = {(p, c): Sample() for p in paths for c in CONVERSATIONS}

@@ -25,6 +25,9 @@ from yarl import URL
 
 REPLY_KEYS = ("recipient_id", "text", "buttons", "custom")
 
+GATEWAY_CHANNEL_PATH = "/webhooks/gateway/webhook"
+"""Rasa's input channel for the gateway (`bot/gateway_channel.py`): REST plus metadata."""
+
 CONNECT_TIMEOUT_SECONDS = 2.0
 """Opening a TCP connection to Rasa; a Rasa that is down should fail fast."""
 
@@ -35,7 +38,16 @@ MAX_CONNECTIONS = 100
 
 
 class RasaUnavailable(Exception):
-    """Rasa could not be reached or answered with an error; the message was not processed."""
+    """Rasa could not be reached or answered with an error.
+
+    `retryable` is True only when Rasa certainly did not read the message (no connection, or
+    503: no model loaded yet), so sending it again later cannot make Rasa read it twice. After
+    a timeout or an error status Rasa may have acted on it: the person is asked to resend.
+    """
+
+    def __init__(self, reason: str, *, retryable: bool = False) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
 
 
 class RasaClient:
@@ -54,10 +66,22 @@ class RasaClient:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
 
-    async def send(self, sender: str, message: str) -> list[dict[str, Any]]:
-        """Post one message to the REST channel and return Rasa's replies (known keys only)."""
+    async def send(
+        self, sender: str, message: str, *, channel: str = "web", wording: str = "web"
+    ) -> list[dict[str, Any]]:
+        """Post one message to Rasa's gateway channel and return its replies (known keys only).
+
+        `channel` tells the actions where the report came from; `wording` picks the response
+        variations (`web`, or `discreet` / `plain` on messaging channels).
+        """
         body = await self._request(
-            "POST", "/webhooks/rest/webhook", json={"sender": sender, "message": message}
+            "POST",
+            GATEWAY_CHANNEL_PATH,
+            json={
+                "sender": sender,
+                "message": message,
+                "metadata": {"channel": channel, "wording": wording},
+            },
         )
         try:
             replies = json.loads(body)
@@ -117,12 +141,16 @@ class RasaClient:
         try:
             async with self._pool().request(method, url, **kwargs) as response:
                 body = await response.read()
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
+            reason = f"Rasa could not be reached ({type(error).__name__})"
+            raise RasaUnavailable(reason, retryable=True) from None
         except asyncio.TimeoutError:
             raise RasaUnavailable("Rasa did not answer in time") from None
         except aiohttp.ClientError as error:
             raise RasaUnavailable(f"Rasa could not be reached ({type(error).__name__})") from None
         if response.status >= 400:
-            raise RasaUnavailable(f"Rasa answered {response.status}")
+            retryable = response.status == 503
+            raise RasaUnavailable(f"Rasa answered {response.status}", retryable=retryable)
         return body
 
 

@@ -30,10 +30,10 @@ NO_MODEL_TOKEN = "stand-in-token-without-model"
 class ServerThread:
     """uvicorn serving `app` on 127.0.0.1:<free port> in a daemon thread."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, port: int = 0) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", port))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
@@ -101,6 +101,7 @@ class StandInRasa:
     """
 
     messages: list[tuple[str, str]] = field(default_factory=list)
+    metadata: list[dict[str, Any]] = field(default_factory=list)
     wipes: list[tuple[str, str | None, object]] = field(default_factory=list)
     status_calls: int = 0
     requests: list[SeenRequest] = field(default_factory=list)
@@ -119,6 +120,7 @@ class StandInRasa:
 
     def reset(self) -> None:
         self.messages.clear()
+        self.metadata.clear()
         self.wipes.clear()
         self.status_calls = 0
         self.requests.clear()
@@ -127,6 +129,15 @@ class StandInRasa:
     def sent_by(self, sender: str) -> list[str]:
         return [message for who, message in self.messages if who == sender]
 
+    def metadata_for(self, message: str) -> dict[str, Any]:
+        """The metadata the one request carrying `message` had."""
+        [metadata] = [
+            meta
+            for (_, text), meta in zip(self.messages, self.metadata, strict=True)
+            if text == message
+        ]
+        return metadata
+
     def wiped(self, sender: str) -> bool:
         return any(who == sender for who, _, _ in self.wipes)
 
@@ -134,11 +145,12 @@ class StandInRasa:
         app = FastAPI()
         app.add_middleware(_RecordAndScript, rasa=self)
 
-        @app.post("/webhooks/rest/webhook")
+        @app.post("/webhooks/gateway/webhook")
         async def webhook(request: Request) -> Response:
             body = await request.json()
             sender, message = body["sender"], body["message"]
             self.messages.append((sender, message))
+            self.metadata.append(body.get("metadata") or {})
             if message.startswith("[fail]"):
                 return JSONResponse({"error": "boom"}, status_code=500)
             if message.startswith("[slow]"):

@@ -48,7 +48,7 @@ async def client(rasa_url: str) -> AsyncIterator[RasaClient]:
 # ---------- what goes over the wire ----------
 
 
-async def test_send_posts_the_rest_channel_body_and_keeps_known_keys_only(
+async def test_send_posts_to_the_gateway_channel_with_metadata_and_keeps_known_keys_only(
     rasa: StandInRasa, client: RasaClient
 ) -> None:
     rasa.answer_next(
@@ -59,9 +59,20 @@ async def test_send_posts_the_rest_channel_body_and_keeps_known_keys_only(
     replies = await client.send(SENDER, "hello")
     assert replies == [{"recipient_id": "s", "text": "hi", "buttons": [], "custom": {}}]
     [seen] = rasa.requests
-    assert (seen.method, seen.raw_path, seen.query) == ("POST", "/webhooks/rest/webhook", "")
+    assert (seen.method, seen.raw_path, seen.query) == ("POST", "/webhooks/gateway/webhook", "")
     assert seen.headers["content-type"].startswith("application/json")
-    assert json.loads(seen.body) == {"sender": SENDER, "message": "hello"}
+    assert json.loads(seen.body) == {
+        "sender": SENDER,
+        "message": "hello",
+        "metadata": {"channel": "web", "wording": "web"},
+    }
+
+
+async def test_send_tells_rasa_the_channel_and_the_wording(
+    rasa: StandInRasa, client: RasaClient
+) -> None:
+    await client.send(SENDER, "hello", channel="sms", wording="discreet")
+    assert rasa.metadata == [{"channel": "sms", "wording": "discreet"}]
 
 
 async def test_send_returns_what_the_rest_channel_answers(
