@@ -8,11 +8,12 @@ migrations, both in tests and at start-up, so the two can never drift apart.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
@@ -99,6 +100,24 @@ def get_engine(settings: Settings) -> Engine:
 
 def session_factory(settings: Settings) -> sessionmaker[Session]:
     return sessionmaker(get_engine(settings), expire_on_commit=False)
+
+
+T = TypeVar("T")
+
+
+async def in_session(
+    factory: sessionmaker[Session], fn: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """Run `fn(session, *args, **kwargs)` with its own session in a thread.
+
+    For async code (channels, workers): database calls never block the event loop.
+    """
+
+    def run() -> T:
+        with factory() as session:
+            return fn(session, *args, **kwargs)
+
+    return await asyncio.to_thread(run)
 
 
 def dispose_engines() -> None:

@@ -1,21 +1,21 @@
 """The outbox worker: delivers queued alert messages in the background, with retries.
 
-Started and stopped by the application lifespan (`worker.start()`, `await worker.stop()`). It polls
-every `outbox_poll_seconds`, and `wake()` (safe from any thread) makes it look at once, so a new
-emergency does not wait for the next poll. Database and SMTP calls run in threads so the event
-loop that also serves the web chat is never blocked. Logs carry message ids and counts only.
+It polls every `outbox_poll_seconds`, and `wake()` makes it look at once, so a new emergency does
+not wait for the next poll (see `api.background.PollingWorker`). Database and SMTP calls run in
+threads so the event loop that also serves the web chat is never blocked. Logs carry message ids
+and counts only.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
 from api.alerts import email as alert_email
 from api.alerts.service import DueMessage, claim_due, mark_delivered, mark_failed, retry_delay
+from api.background import PollingWorker
 from api.db import session_factory, utcnow
 from api.org.profile import profile_for
 from api.settings import Settings
@@ -26,16 +26,18 @@ log = logging.getLogger("quietdoor.alerts")
 CLAIM_LEASE = dt.timedelta(minutes=2)
 
 
-class OutboxWorker:
+class OutboxWorker(PollingWorker):
     """Sends due outbox messages until stopped; one per process is enough."""
 
+    name = "outbox"
+
     def __init__(self, settings: Settings, tz: ZoneInfo | None = None) -> None:
+        super().__init__(
+            poll_seconds=settings.outbox_poll_seconds,
+            stop_timeout_seconds=settings.smtp_timeout_seconds + 5,
+        )
         self.settings = settings
         self._tz = tz
-        self._task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake = asyncio.Event()
-        self._stopping = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -44,50 +46,8 @@ class OutboxWorker:
             self._tz = profile_for(self.settings).tz
         return self._tz
 
-    def start(self) -> None:
-        """Begin polling; call from inside the running event loop (the lifespan)."""
-        if self._task is not None:
-            return
-        self._loop = asyncio.get_running_loop()
-        self._stopping = False
-        self._task = self._loop.create_task(self._run(), name="quietdoor-outbox")
-
-    async def stop(self) -> None:
-        """Finish the message in hand, then end; undelivered messages stay queued."""
-        self._stopping = True
-        self.wake()
-        if self._task is not None:
-            # wait_for cancels the task if a send hangs past the timeout; the message stays queued.
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self._task, timeout=self.settings.smtp_timeout_seconds + 5)
-            self._task = None
-
-    def wake(self) -> None:
-        """Look at the outbox now; callable from request threads as well as the loop."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._wake.set()
-        else:
-            loop.call_soon_threadsafe(self._wake.set)
-
-    async def _run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                await self.deliver_due()
-            except Exception as error:  # the worker must outlive a bad moment (database locked)
-                # Type only: a database error's text can carry bound values.
-                log.error("outbox pass failed (%s); will try again", type(error).__name__)
-            if self._stopping:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.outbox_poll_seconds)
+    async def run_once(self) -> None:
+        await self.deliver_due()
 
     async def deliver_due(self) -> int:
         """One pass: claim what is due and try each; returns how many were delivered."""

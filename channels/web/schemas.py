@@ -12,7 +12,8 @@ from typing import Annotated, TypeVar
 from fastapi import HTTPException, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
-MAX_BODY_BYTES = 16 * 1024
+from channels.request_body import read_limited
+
 MAX_MESSAGE_CHARS = 2000
 
 Sender = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
@@ -50,24 +51,9 @@ Model = TypeVar("Model", bound=BaseModel)
 
 async def read_json(request: Request, model: type[Model]) -> Model:
     """Read the body as `model`, or raise a 4xx that says what is wrong."""
-    media_type, _, params = request.headers.get("content-type", "").partition(";")
-    if media_type.strip().lower() != "application/json":
-        raise HTTPException(415, "Send the message as application/json.")
-    charset = params.strip().lower().removeprefix("charset=").strip('"') if params.strip() else ""
-    if charset not in ("", "utf-8", "utf8"):
-        raise HTTPException(415, "Send the message as UTF-8.")
-
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"The message is too large (limit {MAX_BODY_BYTES} bytes).")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise HTTPException(413, f"The message is too large (limit {MAX_BODY_BYTES} bytes).")
-
+    body = await read_limited(request, media_type="application/json")
     try:
-        data = json.loads(bytes(body).decode("utf-8"))
+        data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise HTTPException(400, "The message is not valid UTF-8.") from None
     except (ValueError, RecursionError):

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from channel_standins import NO_MODEL_TOKEN, Gateway, StandInRasa, closed_port_url
 
+from channels.request_body import MAX_BODY_BYTES
 from channels.web.headers import CONTENT_SECURITY_POLICY
-from channels.web.schemas import MAX_BODY_BYTES
 
 JSON = {"content-type": "application/json"}
 
