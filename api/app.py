@@ -19,6 +19,10 @@ from api.org.router import router as org_router
 from api.settings import Settings, get_settings
 from api.staff.router import router as staff_router
 from channels.health import router as health_router
+from channels.logging_policy import quiet_chatty_loggers
+from channels.messaging.service import messaging_channels
+from channels.telegram.router import router as telegram_router
+from channels.twilio.router import router as twilio_router
 from channels.web.headers import SecurityHeadersMiddleware
 from channels.web.router import router as web_router
 
@@ -29,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """One app per process; tests pass their own settings instead of the environment's."""
     settings = settings or get_settings()
     profile = profile_for(settings)
+    quiet_chatty_loggers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.outbox = worker
         worker.start()
         try:
-            yield
+            async with messaging_channels(app, settings, profile):
+                yield
         finally:
             await worker.stop()
 
@@ -55,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.dependency_overrides[get_settings] = lambda: settings
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
-    for router in (web_router, health_router, org_router, cases_router, staff_router):
+    routers = (web_router, twilio_router, telegram_router, health_router, org_router)
+    for router in (*routers, cases_router, staff_router):
         app.include_router(router)
     return app

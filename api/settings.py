@@ -5,16 +5,21 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _env(name: str) -> AliasChoices:
+    """Accept `NAME` and `QD_NAME` from the environment, and the field name in code."""
+    return AliasChoices(name, f"QD_{name}", name.lower())
+
+
 class Settings(BaseSettings):
     """Every knob of the gateway and case service; see docs/architecture.md for the table."""
 
-    model_config = SettingsConfigDict(env_prefix="QD_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="QD_", extra="ignore", populate_by_name=True)
 
     var_dir: Path = REPO_ROOT / "var"
     database_url: str | None = None
@@ -42,6 +47,36 @@ class Settings(BaseSettings):
     staff_base_url: str = "http://127.0.0.1:8000"
     staff_session_idle_minutes: int = Field(default=30, gt=0)
     staff_session_absolute_hours: int = Field(default=12, gt=0)
+
+    # Messaging channels. The names without QD_ are the ones Twilio's and Telegram's own guides
+    # use; either spelling works. A channel whose settings are missing is off (see `channels/`).
+    public_base_url: str | None = Field(default=None, validation_alias=_env("PUBLIC_BASE_URL"))
+    twilio_account_sid: str | None = Field(
+        default=None, validation_alias=_env("TWILIO_ACCOUNT_SID")
+    )
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("TWILIO_AUTH_TOKEN")
+    )
+    twilio_from_number: str | None = Field(
+        default=None, validation_alias=_env("TWILIO_FROM_NUMBER")
+    )
+    twilio_api_base_url: str | None = Field(
+        default=None, validation_alias=_env("TWILIO_API_BASE_URL")
+    )
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("TELEGRAM_BOT_TOKEN")
+    )
+    telegram_secret_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("TELEGRAM_SECRET_TOKEN")
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", validation_alias=_env("TELEGRAM_API_BASE_URL")
+    )
+    messaging_rasa_timeout_seconds: float = Field(default=10.0, gt=0)
+    messaging_keep_minutes: float = Field(default=15.0, gt=0)
+    messaging_retry_seconds: float = Field(default=30.0, gt=0)
+    messaging_contact_hours: float = Field(default=48.0, gt=0)
+    inbox_poll_seconds: float = Field(default=5.0, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

@@ -117,24 +117,36 @@ def is_emergency(text: str) -> bool:
 DEAF_FALLBACK = "text 999 if you have registered with emergencySMS, use 999 BSL, or textphone 18000"
 
 
-def _helpline_line(profile: ProfileLike) -> str:
+def _helpline_line(profile: ProfileLike, *, discreet: bool) -> str:
     lines = profile.helplines_for("general", profile.nation)
     if not lines:
         return ""
     first = lines[0]
+    if discreet:  # a service's name can say more than the person wants a phone to show
+        return f"Free support line: {first.contact} ({first.hours})."
     return f"{first.name}: {first.contact} ({first.hours}, free)."
 
 
-def emergency_text(profile: ProfileLike) -> str:
-    """999, the Silent Solution, the routes for deaf people, and the nation's 24/7 helpline."""
+def emergency_text(profile: ProfileLike, *, discreet: bool = False) -> str:
+    """999, the Silent Solution, the routes for deaf people, and the nation's 24/7 helpline.
+
+    `discreet` (the default on SMS, WhatsApp and Telegram, where texts stay on the phone) keeps
+    every number and instruction but leaves out words that would alarm someone reading over
+    the person's shoulder.
+    """
     deaf = profile.helplines_for("deaf", profile.nation)
     deaf_contact = deaf[0].contact if deaf else DEAF_FALLBACK
+    first_line = (
+        "If you need help now, call 999."
+        if discreet
+        else "If you are in danger now, call 999 and ask for the police."
+    )
     lines = [
-        "If you are in danger now, call 999 and ask for the police.",
+        first_line,
         "If you can't talk, call 999 from a mobile, listen, and press 55 when asked "
         "(the Silent Solution). Stay on the line.",
         f"If you are deaf or can't speak: {deaf_contact}.",
-        _helpline_line(profile),
+        _helpline_line(profile, discreet=discreet),
     ]
     return "\n".join(line for line in lines if line)
 

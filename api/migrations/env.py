@@ -14,6 +14,7 @@ import api.alerts.models  # noqa: F401  (each import registers its tables on Bas
 import api.cases.models  # noqa: F401
 import api.crypto.models  # noqa: F401
 import api.staff.models  # noqa: F401
+import channels.messaging.models  # noqa: F401
 from api.db import Base, get_engine
 from api.settings import Settings
 

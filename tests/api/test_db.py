@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from api.db import Base, get_engine, migrate
+import channels.messaging.models  # noqa: F401  (registers the messaging tables)
+from api.db import Base, alembic_config, get_engine, migrate
 from api.settings import Settings
 
 
@@ -16,12 +18,14 @@ def test_migrations_create_exactly_the_models(migrated: Settings) -> None:
     assert differences == []
     tables = set(inspect(get_engine(migrated)).get_table_names())
     assert {"cases", "alerts", "outbox", "data_keys", "staff_users", "staff_sessions"} <= tables
+    assert {"messaging_contacts", "inbound_messages", "chat_messages"} <= tables
 
 
 def test_migrate_is_idempotent(migrated: Settings) -> None:
     migrate(migrated)
     with get_engine(migrated).connect() as connection:
-        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+        version = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    assert version == ScriptDirectory.from_config(alembic_config(migrated)).get_current_head()
 
 
 def test_sqlite_pragmas(migrated: Settings) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +18,21 @@ from channel_standins import (
     gateway_app,
     other_site_app,
 )
+from messaging_standins import (
+    PUBLIC_BASE_URL,
+    TELEGRAM_BOT_TOKEN,
+    TELEGRAM_SECRET,
+    TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN,
+    TWILIO_NUMBER,
+    StandInTelegram,
+    StandInTwilio,
+)
 
 from api.settings import REPO_ROOT, Settings
+
+MASTER_KEYS = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
+HASH_KEY = base64.b64encode(os.urandom(32)).decode()
 
 
 @pytest.fixture(scope="session")
@@ -94,3 +109,55 @@ def gateway(make_gateway) -> Gateway:
 def gateway_rasa_down(make_gateway) -> Gateway:
     """The gateway when nothing answers at Rasa's address."""
     return make_gateway(rasa_url=closed_port_url())
+
+
+# ---------- messaging channels ----------
+
+
+@pytest.fixture(scope="session")
+def telegram_api() -> StandInTelegram:
+    return StandInTelegram()
+
+
+@pytest.fixture(scope="session")
+def telegram_server(telegram_api: StandInTelegram) -> Iterator[ServerThread]:
+    server = ServerThread(telegram_api.app()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def twilio_api() -> StandInTwilio:
+    return StandInTwilio()
+
+
+@pytest.fixture(scope="session")
+def twilio_server(twilio_api: StandInTwilio) -> Iterator[ServerThread]:
+    server = ServerThread(twilio_api.app()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def messaging_changes(telegram_server: ServerThread, twilio_server: ServerThread) -> dict:
+    """Settings that switch SMS, WhatsApp and Telegram on, against the stand-in APIs."""
+    return {
+        "master_keys": MASTER_KEYS,
+        "hash_key": HASH_KEY,
+        "public_base_url": PUBLIC_BASE_URL,
+        "twilio_account_sid": TWILIO_ACCOUNT_SID,
+        "twilio_auth_token": TWILIO_AUTH_TOKEN,
+        "twilio_from_number": TWILIO_NUMBER,
+        "twilio_api_base_url": twilio_server.url,
+        "telegram_bot_token": TELEGRAM_BOT_TOKEN,
+        "telegram_secret_token": TELEGRAM_SECRET,
+        "telegram_api_base_url": f"{telegram_server.url}/bot",
+        "inbox_poll_seconds": 0.2,
+        "messaging_retry_seconds": 0.2,
+    }
+
+
+@pytest.fixture(scope="session")
+def messaging_gateway(make_gateway, messaging_changes: dict) -> Gateway:
+    """The gateway with every messaging channel on, in front of the stand-in Rasa."""
+    return make_gateway(**messaging_changes)

@@ -1,0 +1,1 @@
+"""Messaging channels: what SMS, WhatsApp and Telegram share (contacts, inbox, turns)."""

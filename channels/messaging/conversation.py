@@ -1,0 +1,263 @@
+"""One turn of a messaging conversation, the same for SMS, WhatsApp and Telegram.
+
+The channel routers authenticate the webhook, turn it into a `Delivery`, handle quick exit
+(and Twilio's STOP) themselves, and hand everything else here:
+
+1. record the delivery once (a retry is dropped) with the text sealed until Rasa has read it;
+2. answer, in order, any older message of this person that Rasa could not read before;
+3. "PLAIN" / "DISCREET" switch the wording; a digit picks one of the numbered choices offered;
+4. emergency words make sure the emergency numbers come first, exactly once;
+5. Rasa reads the message under the contact's pseudonym, never the number or chat id; if it
+   cannot, the person gets 999, the support line, and a plain word on what happens next;
+6. the first reply to a new contact says how to keep the chat private.
+
+Nothing here logs a message, an address or a pseudonym.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from api.crypto.keys import hash_key_from, keyring_from
+from api.db import in_session, session_factory, utcnow
+from api.org.profile import OrgProfile
+from api.settings import Settings
+from channels import safety
+from channels.messaging import contacts, inbox, texts
+from channels.messaging.contacts import Contact
+from channels.messaging.inbox import Delivery, Unread
+from channels.messaging.locks import KeyedLocks
+from channels.messaging.pseudonym import delivery_hash, pseudonym_for
+from channels.messaging.replies import Reply, chosen_payload, from_rasa, offered_payloads
+from channels.rasa_client import RasaClient, RasaUnavailable, shared_client
+
+log = logging.getLogger("quietdoor.channels.messaging")
+
+T = TypeVar("T")
+
+MAX_MESSAGE_CHARS = 2000
+#: How long a turn may take before the inbox worker assumes the gateway died mid-turn.
+TURN_LEASE = dt.timedelta(minutes=2)
+
+FIRST_REPLY_KEY = {
+    "sms": "sms_first_reply",
+    "whatsapp": "sms_first_reply",
+    "telegram": "telegram_first_reply",
+}
+WORDING_REQUESTS = {
+    "plain": "plain",
+    "plain words": "plain",
+    "plain wording": "plain",
+    "discreet": "discreet",
+    "discrete": "discreet",
+}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What to send back for one delivery (nothing, for a dropped retry)."""
+
+    pseudonym: str
+    replies: list[Reply]
+    contact: Contact | None = None
+    duplicate: bool = False
+
+
+class Conversations:
+    """Messaging turns for one gateway process (see the module docstring for the order)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        profile: OrgProfile,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.profile = profile
+        self._clock = clock
+        self._sessions = session_factory(settings)
+        self._locks = KeyedLocks()
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    def pseudonym(self, channel: str, address: str) -> str:
+        return pseudonym_for(hash_key_from(self.settings), channel, address)
+
+    def rasa(self) -> RasaClient:
+        return shared_client(
+            self.settings.rasa_url,
+            self.settings.rasa_token.get_secret_value(),
+            self.settings.messaging_rasa_timeout_seconds,
+        )
+
+    @property
+    def keep(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.settings.messaging_keep_minutes)
+
+    @property
+    def retry_every(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.settings.messaging_retry_seconds)
+
+    async def receive(self, delivery: Delivery) -> Turn:
+        """Record and answer one delivery (see the module docstring)."""
+        pseudonym = self.pseudonym(delivery.channel, delivery.address)
+        try:
+            unread = await self._db(
+                inbox.receive,
+                keyring_from(self.settings),
+                delivery,
+                pseudonym=pseudonym,
+                delivery_hash=delivery_hash(
+                    hash_key_from(self.settings), delivery.channel, delivery.delivery_id
+                ),
+                now=self._clock(),
+                lease=TURN_LEASE,
+                keep=self.keep,
+            )
+        except Exception as error:  # storage down or keys wrong: still answer with the numbers
+            log.error("inbound message could not be recorded (%s)", type(error).__name__)
+            emergency = safety.is_emergency(delivery.text)
+            return Turn(pseudonym, self._safety_net(kept=False, emergency_first=emergency))
+        if unread is None:
+            return Turn(pseudonym, [], duplicate=True)
+        async with self._locks.hold(pseudonym):
+            contact = await self._contact(pseudonym)
+            if contact is None:  # forgotten by a quick exit in between
+                return Turn(pseudonym, [])
+            replies: list[Reply] = []
+            older = await self._db(
+                inbox.claim_due,
+                keyring_from(self.settings),
+                now=self._clock(),
+                lease=TURN_LEASE,
+                pseudonym=pseudonym,
+            )
+            for message in older:
+                contact, more = await self._read(message, contact, first_time=False)
+                replies += more
+            contact, more = await self._read(unread, contact, first_time=True)
+            replies += more
+            return Turn(pseudonym, await self._finish(contact, replies), contact)
+
+    async def retry_due(self) -> list[Turn]:
+        """Messages Rasa could not read before, read now (for the inbox worker to send)."""
+        due = await self._db(
+            inbox.claim_due, keyring_from(self.settings), now=self._clock(), lease=TURN_LEASE
+        )
+        turns = []
+        for message in due:
+            async with self._locks.hold(message.pseudonym):
+                contact = await self._contact(message.pseudonym)
+                if contact is None:
+                    await self._db(inbox.drop, message.id)
+                    continue
+                contact, replies = await self._read(message, contact, first_time=False)
+                if replies:
+                    turns.append(
+                        Turn(message.pseudonym, await self._finish(contact, replies), contact)
+                    )
+        return turns
+
+    async def forget(self, pseudonym: str) -> None:
+        """Quick exit or STOP: Rasa's conversation and everything stored about the contact go."""
+        try:
+            await self.rasa().wipe(pseudonym)
+        except RasaUnavailable as error:
+            log.warning("messaging exit: conversation not wiped, it will expire: %s", error)
+        await self._db(contacts.forget, pseudonym)
+
+    async def contact(self, pseudonym: str) -> Contact | None:
+        return await self._contact(pseudonym)
+
+    def may_send_to(self, contact: Contact) -> bool:
+        """Only ever a reply: the person wrote to us within the keep window.
+
+        The product never starts a conversation with a number: it cannot know whether the
+        phone is in safe hands right now (SECURITY.md 13).
+        """
+        return self._clock() - contact.last_inbound_at <= self.keep
+
+    async def _read(
+        self, message: Unread, contact: Contact, *, first_time: bool
+    ) -> tuple[Contact, list[Reply]]:
+        text = message.text.strip()
+        wording = WORDING_REQUESTS.get(" ".join(text.lower().strip(" .!").split()))
+        if wording:
+            await self._db(contacts.set_wording, contact.pseudonym, wording)
+            await self._db(inbox.finish, message.id)
+            contact = dataclasses.replace(contact, wording=wording)
+            return contact, [Reply(texts.line(self.profile, f"{wording}_on"))]
+        if len(text) > MAX_MESSAGE_CHARS:
+            await self._db(inbox.finish, message.id)
+            return contact, [Reply(texts.line(self.profile, "too_long"))]
+
+        emergency = safety.is_emergency(text)
+        try:
+            items = await self.rasa().send(
+                contact.pseudonym,
+                chosen_payload(text, contact.options) or text,
+                channel=contact.channel,
+                wording=contact.wording,
+            )
+        except RasaUnavailable as error:
+            kept = error.retryable and self._clock() < message.received_at + self.keep
+            if kept:
+                await self._db(inbox.wait, message.id, now=self._clock(), retry_in=self.retry_every)
+            else:
+                await self._db(inbox.drop, message.id)
+            log.warning("messaging safety net (%s, kept: %s)", error, kept)
+            if not first_time:  # the person already had the numbers and knows what happens
+                return contact, []
+            return contact, self._safety_net(
+                kept=kept, emergency_first=emergency, discreet=contact.wording != "plain"
+            )
+        await self._db(inbox.finish, message.id)
+
+        replies = from_rasa(items)
+        if emergency and not any(r.kind == "emergency" for r in replies):
+            numbers = safety.emergency_text(self.profile, discreet=contact.wording != "plain")
+            replies = [Reply(numbers, kind="emergency"), *replies]
+        # Rasa answered: the choices now offered replace the old ones (none: digits are text).
+        contact = dataclasses.replace(contact, options=offered_payloads(replies))
+        return contact, replies
+
+    async def _finish(self, contact: Contact, replies: list[Reply]) -> list[Reply]:
+        """Add the first-reply advice for a new contact and remember what was offered."""
+        if replies and not contact.introduced and contact.channel in FIRST_REPLY_KEY:
+            advice = Reply(texts.line(self.profile, FIRST_REPLY_KEY[contact.channel]))
+            leading = 0
+            while leading < len(replies) and replies[leading].kind in ("emergency", "unavailable"):
+                leading += 1
+            replies = [*replies[:leading], advice, *replies[leading:]]
+        await self._db(
+            contacts.remember_reply,
+            contact.pseudonym,
+            options=contact.options,
+            introduced=contact.introduced or bool(replies),
+        )
+        return replies
+
+    def _safety_net(
+        self, *, kept: bool, emergency_first: bool, discreet: bool = True
+    ) -> list[Reply]:
+        what_next = (
+            texts.line(self.profile, "kept", minutes=round(self.settings.messaging_keep_minutes))
+            if kept
+            else texts.line(self.profile, "not_kept")
+        )
+        numbers = Reply(safety.emergency_text(self.profile, discreet=discreet), kind="emergency")
+        status = Reply(what_next, kind="unavailable")
+        return [numbers, status] if emergency_first else [status, numbers]
+
+    async def _contact(self, pseudonym: str) -> Contact | None:
+        return await self._db(contacts.load, keyring_from(self.settings), pseudonym)
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await in_session(self._sessions, fn, *args, **kwargs)

@@ -1,0 +1,76 @@
+"""Rasa's replies as messaging channels need them: text plus choices, emergencies marked.
+
+Rasa's REST list carries buttons with each text and sends `custom` (our emergency marker) as an
+item of its own right after its text; here the marker is folded into the text it belongs to.
+SMS and WhatsApp have no buttons, so choices become numbered lines the person answers with a
+digit; Telegram shows them as an inline keyboard (`channels/telegram/sending.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_DIGITS = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+@dataclass(frozen=True)
+class Option:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to the person; `kind` is "emergency", "unavailable" or None."""
+
+    text: str
+    options: tuple[Option, ...] = field(default=())
+    kind: str | None = None
+
+
+def from_rasa(items: list[dict[str, Any]]) -> list[Reply]:
+    """Fold Rasa's items into replies; buttons without a title or payload are left out."""
+    replies: list[Reply] = []
+    for item in items:
+        custom = item.get("custom")
+        kind = custom.get("quietdoor") if isinstance(custom, dict) else None
+        text = item.get("text")
+        if not isinstance(text, str) or not text:
+            if kind and replies:  # the marker item that follows its text
+                last = replies[-1]
+                replies[-1] = Reply(last.text, last.options, kind)
+            continue
+        options = tuple(
+            Option(str(b["title"]), str(b["payload"]))
+            for b in item.get("buttons") or []
+            if isinstance(b, dict) and b.get("title") and b.get("payload")
+        )
+        replies.append(Reply(text, options, kind if isinstance(kind, str) else None))
+    return replies
+
+
+def numbered(reply: Reply) -> str:
+    """The text with its choices as "1 Yes" lines, for a channel without buttons."""
+    if not reply.options:
+        return reply.text
+    choices = "\n".join(f"{n} {option.title}" for n, option in enumerate(reply.options, 1))
+    return f"{reply.text}\n{choices}"
+
+
+def offered_payloads(replies: list[Reply]) -> list[str]:
+    """The choices a digit now refers to: those of the last reply that offered any."""
+    for reply in reversed(replies):
+        if reply.options:
+            return [option.payload for option in reply.options]
+    return []
+
+
+def chosen_payload(text: str, offered: list[str]) -> str | None:
+    """ "2" (or "2." / " 2) ") picks the second choice offered; anything else is not a choice."""
+    match = _DIGITS.match(text)
+    if not match:
+        return None
+    number = int(match.group(1))
+    return offered[number - 1] if 1 <= number <= len(offered) else None

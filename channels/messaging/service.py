@@ -1,0 +1,63 @@
+"""Start the messaging channels that are configured, and say which are off and why.
+
+A channel with missing settings is off (its webhook answers 404) and the others keep working;
+the web chat never depends on any of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.db import session_factory
+from api.org.profile import OrgProfile
+from api.settings import Settings
+from channels.messaging.conversation import Conversations
+from channels.messaging.worker import InboxWorker, Sender
+from channels.telegram import config as telegram_config
+from channels.telegram.bot import TelegramBot, open_bot
+from channels.telegram.sending import TelegramSender
+from channels.twilio import config as twilio_config
+from channels.twilio.sending import TwilioSender
+
+log = logging.getLogger("quietdoor.channels")
+
+
+@asynccontextmanager
+async def messaging_channels(
+    app: FastAPI, settings: Settings, profile: OrgProfile
+) -> AsyncIterator[None]:
+    conversations = Conversations(settings, profile)
+    app.state.conversations = conversations
+    senders: dict[str, Sender] = {}
+
+    missing = twilio_config.missing_settings(settings)
+    if missing:
+        log.warning("SMS and WhatsApp (Twilio) channel off: set %s", ", ".join(missing))
+    else:
+        senders["sms"] = senders["whatsapp"] = TwilioSender(settings)
+        log.info("SMS and WhatsApp (Twilio) channel on")
+
+    telegram: TelegramBot | None = None
+    missing = telegram_config.missing_settings(settings)
+    if missing:
+        log.warning("Telegram channel off: set %s", ", ".join(missing))
+    else:
+        telegram = open_bot(settings)
+        app.state.telegram = senders["telegram"] = TelegramSender(
+            telegram.bot, session_factory(settings)
+        )
+        log.info("Telegram channel on")
+
+    worker = InboxWorker(settings, conversations, senders)
+    app.state.inbox = worker
+    worker.start()
+    try:
+        yield
+    finally:
+        await worker.stop()
+        if telegram is not None:
+            await telegram.close()

@@ -1,0 +1,45 @@
+"""The few lines the gateway itself says on messaging channels (Rasa says everything else).
+
+Short, calm, and discreet: nothing here names abuse, the police or a service, because a text
+stays on the phone. An organisation can replace any line through `wording:` in its profile,
+under the key given for each.
+"""
+
+from __future__ import annotations
+
+from api.org.profile import OrgProfile
+
+DEFAULTS = {
+    # The first reply to a new SMS or WhatsApp contact: SMS cannot be unsent.
+    "sms_first_reply": (
+        "To keep this private, delete this conversation from your phone after each chat. "
+        "Reply EXIT at any time to clear it on our side. Reply PLAIN if you'd like plain words."
+    ),
+    "telegram_first_reply": (
+        "Send /exit or press Exit at any time: this chat is deleted from your phone and from "
+        "ours. Send PLAIN if you'd like plain words."
+    ),
+    # After EXIT on SMS/WhatsApp: the one neutral line (we cannot delete texts on the phone).
+    "sms_exit": "Chat cleared. To remove it from this phone, delete this conversation.",
+    "plain_on": "OK, I'll use plain words from now on. Reply DISCREET to switch back.",
+    "discreet_on": "OK, I'll keep my words low-key from now on. Reply PLAIN to switch back.",
+    # Rasa down: the message is kept and read when it is back ...
+    "kept": (
+        "Sorry, I can't read messages for a moment. I'll keep yours for up to {minutes} "
+        "minutes and answer here as soon as I can. After that it is deleted, so please "
+        "send it again later."
+    ),
+    # ... or it may have been half-read and is not kept (told plainly).
+    "not_kept": (
+        "Sorry, I couldn't read your message. Nothing has been saved or passed on. "
+        "Please send it again in a few minutes."
+    ),
+    "text_only": "Sorry, I can only read text. Please type your message.",
+    "too_long": "Sorry, that message is too long for me. Please send it in shorter parts.",
+}
+
+
+def line(profile: OrgProfile, key: str, **values: object) -> str:
+    """The organisation's wording for `key` if it has one, else the default above."""
+    template = profile.wording.get(key) or DEFAULTS[key]
+    return template.format(**values) if values else template
