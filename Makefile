@@ -32,12 +32,13 @@ MODEL_INPUTS := config.yml $(shell find bot data -type f -name '*.yml' 2>/dev/nu
 REPORTS := $(VAR)/reports
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help install run staff-user rotate-keys test lint validate test-stories test-nlu test-actions test-app bench browser clean
+.PHONY: help install run staff-user rotate-keys telegram-webhook test lint validate test-stories test-nlu test-actions test-app bench browser clean
 
 help:
 	@echo "make run    start the product on embedded defaults (sets itself up on first use)"
 	@echo "make test   run every test (lint, Rasa data and stories, NLU cross-validation, pytest)"
 	@echo "make bench  measure latency and throughput (see bench/)"
+	@echo "make telegram-webhook  tell Telegram where to send the bot's messages (see README)"
 
 install: $(APP_VENV)/.installed $(RASA_VENV)/.installed
 
@@ -64,6 +65,10 @@ run: install $(MODEL)
 # Staff accounts: QD_NEW_PASSWORD='...' make staff-user EMAIL=lead@landlord.example ROLE=manager
 staff-user: $(APP_VENV)/.installed
 	$(PY) -m ops.dev_secrets $(PY) -m api.staff.cli create-user --email "$(EMAIL)" --role "$(ROLE)"
+
+# Registers PUBLIC_BASE_URL/webhooks/telegram/webhook with Telegram, with TELEGRAM_SECRET_TOKEN.
+telegram-webhook: $(APP_VENV)/.installed
+	$(PY) -m ops.dev_secrets $(PY) -m channels.telegram.register
 
 # After putting a new key first in QD_MASTER_KEYS (old one still listed): re-wrap every data key.
 rotate-keys: $(APP_VENV)/.installed

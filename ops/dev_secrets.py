@@ -40,14 +40,17 @@ def ensure(path: Path) -> dict[str, str]:
 
 
 def read(path: Path) -> dict[str, str]:
+    """`NAME=value` lines; blank lines, comments and empty values are skipped."""
     lines = path.read_text(encoding="utf-8").splitlines()
     pairs = (line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
-    return {name.strip(): value.strip() for name, value in pairs}
+    return {name.strip(): value.strip() for name, value in pairs if value.strip()}
 
 
-def environment(path: Path) -> dict[str, str]:
-    """The process environment completed with the development secrets it lacks."""
-    return {**ensure(path), **{k: v for k, v in os.environ.items() if v}}
+def environment(path: Path, dotenv: Path | None = None) -> dict[str, str]:
+    """The process environment, completed from `dotenv` (a landlord's `.env`, if it exists) and
+    then from the development secrets: the environment wins, then `.env`, then the dev file."""
+    local = read(dotenv) if dotenv is not None and dotenv.is_file() else {}
+    return {**ensure(path), **local, **{k: v for k, v in os.environ.items() if v}}
 
 
 def main(argv: list[str]) -> int:
@@ -56,8 +59,10 @@ def main(argv: list[str]) -> int:
     if not argv:
         print("usage: python -m ops.dev_secrets COMMAND [ARGS...]", file=sys.stderr)
         return 2
-    var_dir = Path(os.environ.get("QD_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
-    os.execvpe(argv[0], argv, environment(var_dir / "dev-secrets.env"))  # noqa: S606
+    root = Path(__file__).resolve().parent.parent
+    var_dir = Path(os.environ.get("QD_VAR_DIR", root / "var"))
+    env = environment(var_dir / "dev-secrets.env", root / ".env")
+    os.execvpe(argv[0], argv, env)  # noqa: S606
 
 
 if __name__ == "__main__":

@@ -9,13 +9,40 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from api.settings import Settings
+from channels.telegram import config as telegram_config
+from channels.twilio import config as twilio_config
 from ops.stack import ROOT, Ports, Stack, environment_with
+
+CHANNEL_VARIABLES = (
+    "PUBLIC_BASE_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_SECRET_TOKEN",
+)
+
+
+def channel_lines(env: dict[str, str]) -> list[str]:
+    """Where Twilio and Telegram must send their webhooks, or which settings are missing."""
+    given = {name.lower(): env.get(name) or env.get(f"QD_{name}") for name in CHANNEL_VARIABLES}
+    settings = Settings(**{name: value for name, value in given.items() if value})
+    base = (settings.public_base_url or "").rstrip("/")
+    lines = []
+    for label, missing, path in (
+        ("SMS/WhatsApp", twilio_config.missing_settings(settings), "/webhooks/twilio/webhook"),
+        ("Telegram", telegram_config.missing_settings(settings), "/webhooks/telegram/webhook"),
+    ):
+        status = f"off (set {', '.join(missing)})" if missing else f"{base}{path}"
+        lines.append(f"  {label + ':':<14}{status}")
+    return lines
 
 
 def main() -> int:
     var_dir = Path(os.environ.get("QD_VAR_DIR", ROOT / "var")).resolve()
     port = int(os.environ.get("PORT", "8000"))
-    stack = Stack(var_dir=var_dir, env=environment_with(var_dir), ports=Ports(gateway=port))
+    env = environment_with(var_dir, ROOT / ".env")
+    stack = Stack(var_dir=var_dir, env=env, ports=Ports(gateway=port))
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -27,6 +54,7 @@ def main() -> int:
         stack.wait_ready()
         print(f"\n  Web chat:     http://localhost:{port}/", flush=True)
         print(f"  Staff inbox:  http://localhost:{port}/staff/inbox", flush=True)
+        print("\n".join(channel_lines(env)), flush=True)
         print(f"\nLogs in {var_dir / 'logs'}. Press Ctrl-C to stop.", flush=True)
         while all(process.poll() is None for process in stack.processes.values()):
             time.sleep(1)

@@ -126,6 +126,6 @@ class Stack:
             self.stop_process(name)
 
 
-def environment_with(var_dir: Path) -> dict[str, str]:
-    """os.environ plus the development secrets under var/ for whatever the environment lacks."""
-    return environment(var_dir / "dev-secrets.env")
+def environment_with(var_dir: Path, dotenv: Path | None = None) -> dict[str, str]:
+    """os.environ, then `dotenv` if given, then the development secrets under var/."""
+    return environment(var_dir / "dev-secrets.env", dotenv)

@@ -20,6 +20,17 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from ops.stack import ROOT, Ports, Stack, environment_with
+from tests.channels.channel_standins import ServerThread
+from tests.channels.messaging_standins import (
+    PUBLIC_BASE_URL,
+    TELEGRAM_BOT_TOKEN,
+    TELEGRAM_SECRET,
+    TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN,
+    TWILIO_NUMBER,
+    StandInTelegram,
+    StandInTwilio,
+)
 
 MODEL = ROOT / "var" / "models" / "quietdoor.tar.gz"
 
@@ -46,6 +57,8 @@ class Product:
     stack: Stack
     var_dir: Path
     mailbox: MailBox
+    telegram_api: StandInTelegram
+    twilio_api: StandInTwilio
 
     @property
     def url(self) -> str:
@@ -79,11 +92,23 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     mailbox = MailBox()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
+    telegram_api, twilio_api = StandInTelegram(), StandInTwilio()
+    telegram_server = ServerThread(telegram_api.app()).start()
+    twilio_server = ServerThread(twilio_api.app()).start()
     env = environment_with(var_dir) | {
         "QD_SMTP_HOST": "127.0.0.1",
         "QD_SMTP_PORT": str(smtp.port),
         "QD_ALERT_EMAILS": "team@landlord.example",
         "QD_OUTBOX_POLL_SECONDS": "0.5",
+        # Twilio and Telegram are outside the machine: their APIs are local stand-ins.
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": TWILIO_NUMBER,
+        "TWILIO_API_BASE_URL": twilio_server.url,
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": f"{telegram_server.url}/bot",
     }
     ports = Ports(
         rasa=free_port(), actions=free_port(), gateway=free_port(), gateway_host="127.0.0.1"
@@ -92,10 +117,12 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     stack.start()
     try:
         stack.wait_ready()
-        yield Product(stack=stack, var_dir=var_dir, mailbox=mailbox)
+        yield Product(stack, var_dir, mailbox, telegram_api, twilio_api)
     finally:
         stack.stop()
         smtp.stop()
+        telegram_server.stop()
+        twilio_server.stop()
 
 
 @pytest.fixture

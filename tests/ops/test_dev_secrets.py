@@ -50,3 +50,35 @@ def test_a_command_runs_with_the_same_secrets_as_the_product(tmp_path: Path) -> 
         capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2],
     ).stdout.strip()  # fmt: skip
     assert printed == dev_secrets.read(tmp_path / "dev-secrets.env")["QD_SERVICE_TOKEN"]
+
+
+def test_a_landlords_env_file_fills_in_between_the_environment_and_the_dev_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# copied from .env.example\nTWILIO_AUTH_TOKEN=from-dotenv\nQD_HASH_KEY=from-dotenv\n"
+        "TELEGRAM_BOT_TOKEN=\nQD_ORG=from-dotenv\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("QD_ORG", "from-environment")
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.delenv("QD_HASH_KEY", raising=False)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    env = dev_secrets.environment(tmp_path / "dev-secrets.env", dotenv)
+    assert env["TWILIO_AUTH_TOKEN"] == "from-dotenv"
+    assert env["QD_HASH_KEY"] == "from-dotenv"
+    assert env["QD_ORG"] == "from-environment"
+    assert "TELEGRAM_BOT_TOKEN" not in env  # an empty line in .env does not set a value
+    assert (
+        dev_secrets.environment(tmp_path / "dev-secrets.env", tmp_path / "none")["QD_HASH_KEY"]
+        != "from-dotenv"
+    )
+
+
+def test_the_env_file_is_ignored_by_git() -> None:
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        ["git", "check-ignore", "-q", ".env"], cwd=root, check=False, capture_output=True
+    )
+    assert result.returncode == 0
