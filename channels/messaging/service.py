@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.crypto.keys import key_problems
 from api.db import session_factory
 from api.org.profile import OrgProfile
 from api.settings import Settings
@@ -30,6 +31,10 @@ log = logging.getLogger("quietdoor.channels")
 async def messaging_channels(
     app: FastAPI, settings: Settings, profile: OrgProfile
 ) -> AsyncIterator[None]:
+    if key_problems(settings):  # already logged by the app: nothing could be stored or hashed
+        log.error("SMS, WhatsApp and Telegram are off until the keys are fixed")
+        yield
+        return
     conversations = Conversations(settings, profile)
     app.state.conversations = conversations
     senders: dict[str, Sender] = {}

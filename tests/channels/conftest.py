@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +17,8 @@ from channel_standins import (
     other_site_app,
 )
 from messaging_standins import (
+    HASH_KEY,
+    MASTER_KEYS,
     PUBLIC_BASE_URL,
     TELEGRAM_BOT_TOKEN,
     TELEGRAM_SECRET,
@@ -30,9 +30,6 @@ from messaging_standins import (
 )
 
 from api.settings import REPO_ROOT, Settings
-
-MASTER_KEYS = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
-HASH_KEY = base64.b64encode(os.urandom(32)).decode()
 
 
 @pytest.fixture(scope="session")

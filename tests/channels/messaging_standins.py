@@ -7,9 +7,11 @@ with its own `RequestValidator` signature, Telegram's as python-telegram-bot `Up
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,8 @@ from fastapi.responses import JSONResponse
 from telegram import CallbackQuery, Chat, Message, Update, User
 from twilio.request_validator import RequestValidator
 
+MASTER_KEYS = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
+HASH_KEY = base64.b64encode(os.urandom(32)).decode()
 PUBLIC_BASE_URL = "https://quietdoor.example.org"
 TWILIO_ACCOUNT_SID = "AC" + "0" * 32
 TWILIO_AUTH_TOKEN = "twilio-auth-token-for-tests-0123"
