@@ -16,8 +16,8 @@ DEFAULTS = {
         "Reply EXIT at any time to clear it on our side. Reply PLAIN if you'd like plain words."
     ),
     "telegram_first_reply": (
-        "Send /exit or press Exit at any time: this chat is deleted from your phone and from "
-        "ours. Send PLAIN if you'd like plain words."
+        "Send /exit or press Exit at any time: I'll delete this chat's messages from your phone "
+        "(those up to 2 days old) and from ours. Send PLAIN if you'd like plain words."
     ),
     # After EXIT on SMS/WhatsApp: the one neutral line (we cannot delete texts on the phone).
     "sms_exit": "Chat cleared. To remove it from this phone, delete this conversation.",
