@@ -23,6 +23,9 @@ class Alert(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"))
+    #: When the manager was told it was not acknowledged in time, and again at the deadline.
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    deadline_escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship()
 

@@ -11,7 +11,9 @@ from logging.config import fileConfig
 from alembic import context
 
 import api.alerts.models  # noqa: F401  (each import registers its tables on Base.metadata)
+import api.audit.models  # noqa: F401
 import api.cases.models  # noqa: F401
+import api.casework.models  # noqa: F401
 import api.crypto.models  # noqa: F401
 import api.staff.models  # noqa: F401
 import channels.messaging.models  # noqa: F401

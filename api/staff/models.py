@@ -22,6 +22,8 @@ class StaffUser(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
+    #: Managers see their team's cases; caseworkers their own and the unassigned triage queue.
+    team: Mapped[str] = mapped_column(String(40), default="resolution", server_default="resolution")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     data_key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.id"))
     sealed_totp: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,1 @@
+"""Hash-chained audit of every read and change of casework (SECURITY.md 10)."""

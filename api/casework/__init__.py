@@ -1,0 +1,1 @@
+"""Staff casework: the case record, DASH, MARAC, sharing, repairs, reviews, follow-up."""
