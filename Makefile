@@ -64,7 +64,7 @@ run: install $(MODEL)
 
 # Staff accounts: QD_NEW_PASSWORD='...' make staff-user EMAIL=lead@landlord.example ROLE=manager
 staff-user: $(APP_VENV)/.installed
-	$(PY) -m ops.dev_secrets $(PY) -m api.staff.cli create-user --email "$(EMAIL)" --role "$(ROLE)"
+	$(PY) -m ops.dev_secrets $(PY) -m api.staff.cli create-user --email "$(EMAIL)" --role "$(ROLE)" --team "$(or $(TEAM),resolution)"
 
 # Registers PUBLIC_BASE_URL/webhooks/telegram/webhook with Telegram, with TELEGRAM_SECRET_TOKEN.
 telegram-webhook: $(APP_VENV)/.installed
@@ -73,6 +73,16 @@ telegram-webhook: $(APP_VENV)/.installed
 # After putting a new key first in QD_MASTER_KEYS (old one still listed): re-wrap every data key.
 rotate-keys: $(APP_VENV)/.installed
 	$(PY) -m ops.dev_secrets $(PY) -m api.crypto rotate
+
+# Check the hash-chained audit log: "audit chain intact: N events", or where it is broken (exit 1).
+.PHONY: audit-verify retention
+audit-verify: $(APP_VENV)/.installed
+	$(PY) -m ops.dev_secrets $(PY) -m api.audit verify
+
+# Delete closed cases past retention and expire old follow-up codes now (the gateway also does
+# this every QD_RETENTION_POLL_HOURS). Prints counts only.
+retention: $(APP_VENV)/.installed
+	$(PY) -m ops.dev_secrets $(PY) -m api.retention
 
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .

@@ -45,6 +45,7 @@ def post_case(
         calendar=calendar,
         alert_recipients=settings.alert_email_list,
         now=now,
+        follow_up_code_days=settings.follow_up_code_days,
     )
     case = result.case
     if result.created:

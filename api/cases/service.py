@@ -23,9 +23,12 @@ from api.crypto.envelope import new_data_key, open_column, seal_value
 from api.crypto.hashing import keyed_hash
 from api.crypto.keys import KeyRing
 from api.deadlines import WorkingCalendar, one_working_day_after
+from api.settings import Settings
 
 IDEMPOTENCY_PURPOSE = "case-idempotency-key"
 CREATE_ATTEMPTS = 3
+#: How long a follow-up code works (QD_FOLLOW_UP_CODE_DAYS); callers pass the setting.
+FOLLOW_UP_CODE_DAYS: int = Settings.model_fields["follow_up_code_days"].default
 
 
 @dataclass(frozen=True)
@@ -71,14 +74,21 @@ def create_case(
     calendar: WorkingCalendar,
     alert_recipients: list[str],
     now: dt.datetime,
+    follow_up_code_days: int = FOLLOW_UP_CODE_DAYS,
 ) -> CreatedCase:
-    """Store a report once per idempotency key, with its alert and outbox messages."""
+    """Store a report once per idempotency key, with its alert and outbox messages.
+
+    A follow-up code, when one is issued, works for `follow_up_code_days` (then retention
+    deletes its hash).
+    """
+    code_expires_at = now + dt.timedelta(days=follow_up_code_days)
     idempotency_hash = keyed_hash(keys.hash_key, IDEMPOTENCY_PURPOSE, report.idempotency_key)
     for _ in range(CREATE_ATTEMPTS):
         existing = _by_idempotency_hash(session, idempotency_hash)
         if existing is not None:
-            return _repeated(session, existing, keys)
+            return _repeated(session, existing, keys, code_expires_at)
         case, code = _build_case(report, keys, calendar, idempotency_hash, now, session)
+        case.follow_up_expires_at = code_expires_at if code else None
         queue_alert(session, case, alert_recipients, now)
         try:
             session.commit()
@@ -90,7 +100,9 @@ def create_case(
     raise RuntimeError("could not store the case after several attempts")
 
 
-def _repeated(session: Session, case: Case, keys: CaseKeys) -> CreatedCase:
+def _repeated(
+    session: Session, case: Case, keys: CaseKeys, code_expires_at: dt.datetime
+) -> CreatedCase:
     """A retry means the first answer may never have reached the person, so an anonymous
     reporter gets a fresh follow-up code and the earlier one, perhaps never seen, stops working.
     """
@@ -98,6 +110,7 @@ def _repeated(session: Session, case: Case, keys: CaseKeys) -> CreatedCase:
         return CreatedCase(case, follow_up_code=None, created=False)
     code = new_follow_up_code()
     case.follow_up_hash = follow_up_hash(keys.hash_key, code)
+    case.follow_up_expires_at = code_expires_at
     session.commit()
     return CreatedCase(case, follow_up_code=code, created=False)
 
