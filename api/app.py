@@ -11,11 +11,13 @@ from fastapi.exceptions import RequestValidationError
 
 from api.alerts.worker import OutboxWorker
 from api.cases.router import router as cases_router
+from api.casework.api_router import router as casework_api_router
 from api.crypto.keys import key_problems
 from api.db import migrate
 from api.errors import validation_error_without_input
 from api.org.profile import profile_for
 from api.org.router import router as org_router
+from api.retention.worker import RetentionWorker
 from api.settings import Settings, get_settings
 from api.staff.router import router as staff_router
 from channels.health import router as health_router
@@ -45,10 +47,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         worker = OutboxWorker(settings)
         app.state.outbox = worker
         worker.start()
+        retention = RetentionWorker(settings)  # at start-up, then every QD_RETENTION_POLL_HOURS
+        app.state.retention = retention
+        retention.start()
         try:
             async with messaging_channels(app, settings, profile):
                 yield
         finally:
+            await retention.stop()
             await worker.stop()
 
     app = FastAPI(
@@ -62,6 +68,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
     routers = (web_router, twilio_router, telegram_router, health_router, org_router)
-    for router in (*routers, cases_router, staff_router):
+    for router in (*routers, cases_router, staff_router, casework_api_router):
         app.include_router(router)
     return app

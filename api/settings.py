@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     staff_base_url: str = "http://127.0.0.1:8000"
     staff_session_idle_minutes: int = Field(default=30, gt=0)
     staff_session_absolute_hours: int = Field(default=12, gt=0)
+    acknowledge_within_minutes: int = Field(default=120, gt=0)
 
     # Messaging channels. The names without QD_ are the ones Twilio's and Telegram's own guides
     # use; either spelling works. A channel whose settings are missing is off (see `channels/`).
@@ -77,6 +78,12 @@ class Settings(BaseSettings):
     messaging_retry_seconds: float = Field(default=30.0, gt=0)
     messaging_contact_hours: float = Field(default=48.0, gt=0)
     inbox_poll_seconds: float = Field(default=5.0, gt=0)
+
+    # Retention (SECURITY.md 4): a closed case is deleted, with its data key, this long after
+    # closure (6 years); a follow-up code stops working this long after it was issued.
+    retention_closed_case_days: int = Field(default=2190, gt=0)
+    follow_up_code_days: int = Field(default=90, gt=0)
+    retention_poll_hours: float = Field(default=24.0, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

@@ -99,7 +99,7 @@ class RepairOrder(Base):
     """Security work (Sanctuary) ordered from a case: due in 24 hours, never charged."""
 
     __tablename__ = "repair_orders"
-    __table_args__ = (CheckConstraint("charged_to_survivor = 0", name="never_charged"),)
+    __table_args__ = (CheckConstraint("NOT charged_to_survivor", name="never_charged"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

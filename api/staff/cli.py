@@ -19,7 +19,7 @@ from api.db import migrate, session_factory, utcnow
 from api.settings import Settings
 from api.staff.credentials import provisioning_uri
 from api.staff.models import ROLES
-from api.staff.service import AccountError, create_user, disable_user
+from api.staff.service import DEFAULT_TEAM, AccountError, create_user, disable_user
 
 ISSUER = "Quiet Door"
 
@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     create = commands.add_parser("create-user", help="password from QD_NEW_PASSWORD")
     create.add_argument("--email", required=True)
     create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument(
+        "--team",
+        default=DEFAULT_TEAM,
+        help="managers see their team's cases (default: %(default)s)",
+    )
     disable = commands.add_parser("disable-user", help="refuse logins and end sessions")
     disable.add_argument("--email", required=True)
     return parser
@@ -54,7 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         password = os.environ.get("QD_NEW_PASSWORD", "")
         try:
             user, secret = create_user(
-                session, keys, email=args.email, role=args.role, password=password, now=utcnow()
+                session,
+                keys,
+                email=args.email,
+                role=args.role,
+                password=password,
+                now=utcnow(),
+                team=args.team,
             )
         except AccountError as error:
             print(f"error: {error}", file=sys.stderr)

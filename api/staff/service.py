@@ -51,12 +51,22 @@ class SessionPolicy:
     absolute: dt.timedelta
 
 
+DEFAULT_TEAM = "resolution"
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
 def create_user(
-    session: Session, keys: CaseKeys, *, email: str, role: str, password: str, now: dt.datetime
+    session: Session,
+    keys: CaseKeys,
+    *,
+    email: str,
+    role: str,
+    password: str,
+    now: dt.datetime,
+    team: str = DEFAULT_TEAM,
 ) -> tuple[StaffUser, str]:
     """A new active account; returns it and the TOTP secret to enrol in an authenticator app."""
     email = normalise_email(email)
@@ -66,6 +76,9 @@ def create_user(
         raise AccountError(f"the role must be one of {', '.join(ROLES)}")
     if problem := password_problem(password):
         raise AccountError(problem)
+    team = team.strip()
+    if not team or len(team) > 40:
+        raise AccountError("the team name must be 1 to 40 characters")
     if session.scalars(select(StaffUser).where(StaffUser.email == email)).first():
         raise AccountError("an account with that e-mail address already exists")
     user_id = str(uuid.uuid4())
@@ -76,6 +89,7 @@ def create_user(
         email=email,
         password_hash=hash_password(password),
         role=role,
+        team=team,
         active=True,
         data_key_id=key_row.id,
         sealed_totp=seal_value(dek, StaffUser.__tablename__, "sealed_totp", user_id, secret),

@@ -176,7 +176,7 @@ def upgrade() -> None:
         sa.Column("completed_at", sa.DateTime(), nullable=True),
         sa.Column("charged_to_survivor", sa.Boolean(), nullable=False),
         sa.Column("sealed_work", sa.LargeBinary(), nullable=False),
-        sa.CheckConstraint("charged_to_survivor = 0", name=op.f("ck_repair_orders_never_charged")),
+        sa.CheckConstraint("NOT charged_to_survivor", name=op.f("ck_repair_orders_never_charged")),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],

@@ -1,0 +1,187 @@
+"""An anonymous reporter and their caseworker, through the follow-up code and the web chat.
+
+The reporter's side needs only the code: it shows the case's status in plain words and the
+messages, and takes a new message. Wrong codes are throttled per address like logins (the code
+has ~79 bits, so this only limits noise). Staff reply from the case; nothing is ever sent to the
+reporter by another channel, because an anonymous reporter gave none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from api.cases.models import Case
+from api.cases.service import find_by_follow_up_code
+from api.casework.access import case_for, case_to_work_on
+from api.casework.desk import Desk
+from api.casework.models import FollowUpMessage
+from api.casework.workflow import BadRequest
+from api.crypto.envelope import open_column, seal_value, unwrap
+from api.crypto.hashing import keyed_hash
+from api.crypto.keys import KeyRing
+from api.crypto.models import DataKey
+from api.staff.models import LoginFailure
+
+MAX_MESSAGE_CHARS = 2000
+MAX_WRONG_CODES = 10
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+_TABLE = FollowUpMessage.__tablename__
+
+STATUS_WORDS = {
+    "new": "Your report has been received and is waiting for a caseworker.",
+    "in_contact": "A caseworker is looking after your report.",
+    "risk_assessed": "A caseworker is looking after your report.",
+    "support_plan": "A caseworker is looking after your report and support is being arranged.",
+    "under_review": "Your report is being reviewed by the team.",
+    "closed": "Your report has been closed. You can still send a message here.",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    from_reporter: bool
+    created_at: dt.datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class ReporterView:
+    reference: str
+    status_text: str
+    messages: list[Message]
+
+
+class WrongCode(Exception):
+    """No case has this code (or it expired); the same answer whatever the reason."""
+
+
+class TooManyTries(Exception):
+    pass
+
+
+def reporter_view(
+    session: Session,
+    keyring: KeyRing,
+    hash_key: bytes,
+    *,
+    code: str,
+    address: str,
+    now: dt.datetime,
+) -> ReporterView:
+    case = _case_for_code(session, hash_key, code, address, now)
+    return ReporterView(
+        case.reference, STATUS_WORDS[case.status], _messages(session, keyring, case)
+    )
+
+
+def reporter_says(
+    session: Session,
+    keyring: KeyRing,
+    hash_key: bytes,
+    *,
+    code: str,
+    text: str,
+    address: str,
+    now: dt.datetime,
+) -> ReporterView:
+    if not text.strip() or len(text) > MAX_MESSAGE_CHARS:
+        raise ValueError(f"A message has 1 to {MAX_MESSAGE_CHARS} characters.")
+    case = _case_for_code(session, hash_key, code, address, now)
+    _add(session, keyring, case, text=text, from_reporter=True, author_id=None, now=now)
+    session.commit()
+    return reporter_view(session, keyring, hash_key, code=code, address=address, now=now)
+
+
+def staff_reply(desk: Desk, case_id: str, text: str) -> None:
+    case = case_to_work_on(desk.session, desk.user, case_id)
+    if case.follow_up_hash is None:
+        raise BadRequest("This reporter has no follow-up code: use the contact method they chose.")
+    if not text.strip() or len(text) > MAX_MESSAGE_CHARS:
+        raise BadRequest(f"A message has 1 to {MAX_MESSAGE_CHARS} characters.")
+    _add(
+        desk.session,
+        desk.keyring,
+        case,
+        text=text,
+        from_reporter=False,
+        author_id=desk.user.id,
+        now=desk.now,
+    )
+    desk.log("follow_up.reply", "case", case.id)
+    desk.session.commit()
+
+
+def staff_view(desk: Desk, case_id: str) -> list[Message]:
+    case = case_for(desk.session, desk.user, case_id)
+    return _messages(desk.session, desk.keyring, case)
+
+
+def _case_for_code(
+    session: Session, hash_key: bytes, code: str, address: str, now: dt.datetime
+) -> Case:
+    address_key = keyed_hash(hash_key, "follow-up-address", address)
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - THROTTLE_WINDOW))
+    failures = session.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.scope == "code", LoginFailure.key_hash == address_key)
+    )
+    if (failures or 0) >= MAX_WRONG_CODES:
+        raise TooManyTries()
+    case = find_by_follow_up_code(session, hash_key, code) if len(code) <= 40 else None
+    if case is None or (case.follow_up_expires_at is not None and case.follow_up_expires_at <= now):
+        session.add(LoginFailure(scope="code", key_hash=address_key, at=now))
+        session.commit()
+        raise WrongCode()
+    return case
+
+
+def _add(
+    session: Session,
+    keyring: KeyRing,
+    case: Case,
+    *,
+    text: str,
+    from_reporter: bool,
+    author_id: str | None,
+    now: dt.datetime,
+) -> None:
+    key_row = session.get(DataKey, case.data_key_id)
+    if key_row is None:
+        raise LookupError("the case's data key no longer exists")
+    message_id = str(uuid.uuid4())
+    session.add(
+        FollowUpMessage(
+            id=message_id,
+            case_id=case.id,
+            from_reporter=from_reporter,
+            author_id=author_id,
+            created_at=now,
+            sealed_text=seal_value(
+                unwrap(keyring, key_row), _TABLE, "sealed_text", message_id, text
+            ),
+        )
+    )
+
+
+def _messages(session: Session, keyring: KeyRing, case: Case) -> list[Message]:
+    rows = session.scalars(
+        select(FollowUpMessage)
+        .where(FollowUpMessage.case_id == case.id)
+        .order_by(FollowUpMessage.created_at)
+    ).all()
+    return [
+        Message(
+            r.from_reporter,
+            r.created_at,
+            open_column(
+                session, keyring, case.data_key_id, _TABLE, "sealed_text", r.id, r.sealed_text
+            ),
+        )
+        for r in rows
+    ]

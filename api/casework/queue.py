@@ -1,0 +1,95 @@
+"""The triage queue: the user's open cases, most urgent and soonest due first.
+
+Each row carries what a caseworker with forty cases needs to decide what to do next: the
+deadline, whether the alert was acknowledged, who holds it, whether first contact happened (and
+was "not safe to talk"), the DASH risk, overdue security repairs and reviews due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
+
+from api.alerts.models import Alert
+from api.cases.models import Case
+from api.casework.access import visible_cases
+from api.casework.desk import Desk
+from api.casework.models import CaseEntry, RepairOrder
+from api.staff.models import StaffUser
+
+_URGENCY_RANK = {"emergency": 0, "priority": 1, "standard": 2}
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case_id: str
+    alert_id: str | None
+    reference: str
+    urgency: str
+    status: str
+    received_at: dt.datetime
+    deadline_at: dt.datetime
+    acknowledged: bool
+    assigned_to: str | None  # e-mail of the holder
+    first_contact_at: dt.datetime | None
+    last_contact_outcome: str | None
+    risk_level: str | None
+    overdue_repairs: int
+    review_due: bool
+
+
+def queue(desk: Desk) -> list[QueueRow]:
+    """Open cases the user may see; reading the queue opens no sealed data."""
+    cases = visible_cases(desk.user).where(Case.status != "closed").subquery()
+    overdue = (
+        select(func.count())
+        .where(
+            RepairOrder.case_id == cases.c.id,
+            RepairOrder.completed_at.is_(None),
+            RepairOrder.due_at <= desk.now,
+        )
+        .scalar_subquery()
+    )
+    last_outcome = (
+        select(CaseEntry.outcome)
+        .where(CaseEntry.case_id == cases.c.id, CaseEntry.kind == "contact")
+        .order_by(CaseEntry.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rank = sql_case(_URGENCY_RANK, value=cases.c.urgency, else_=3)
+    rows = desk.session.execute(
+        select(
+            cases,
+            Alert.id.label("alert_id"),
+            Alert.acknowledged_at.label("acknowledged_at"),
+            StaffUser.email.label("holder"),
+            overdue.label("overdue_repairs"),
+            last_outcome.label("last_outcome"),
+        )
+        .outerjoin(Alert, Alert.case_id == cases.c.id)
+        .outerjoin(StaffUser, StaffUser.id == cases.c.assigned_to)
+        .order_by(rank, cases.c.deadline_at)
+    ).all()
+    return [
+        QueueRow(
+            case_id=row.id,
+            alert_id=row.alert_id,
+            reference=row.reference,
+            urgency=row.urgency,
+            status=row.status,
+            received_at=row.created_at,
+            deadline_at=row.deadline_at,
+            acknowledged=row.acknowledged_at is not None,
+            assigned_to=row.holder,
+            first_contact_at=row.first_contact_at,
+            last_contact_outcome=row.last_outcome,
+            risk_level=row.risk_level,
+            overdue_repairs=row.overdue_repairs or 0,
+            review_due=row.review_due_at is not None and row.review_due_at <= desk.now,
+        )
+        for row in rows
+    ]
