@@ -1,7 +1,9 @@
 """Alert e-mails: reference, urgency, deadline and a link to the inbox, and nothing else.
 
 A staff mailbox may be read on a shared screen or forwarded; the disclosure never travels by
-e-mail (SECURITY.md 13). Sending is plain blocking smtplib, run in a thread by the worker.
+e-mail (SECURITY.md 13). Every kind of message (the new-report alert, the escalation when nobody
+acknowledged in time, the deadline missed, the emergency page) is built from the same four facts.
+Sending is plain blocking smtplib, run in a thread by the worker.
 """
 
 from __future__ import annotations
@@ -10,7 +12,12 @@ import smtplib
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
-from api.alerts.service import DueMessage
+from api.alerts.service import (
+    KIND_DEADLINE_MISSED,
+    KIND_EMERGENCY,
+    KIND_ESCALATION,
+    DueMessage,
+)
 from api.deadlines import deadline_text
 from api.settings import Settings
 
@@ -27,19 +34,37 @@ URGENCY_WORDS = {
 
 
 def compose(message: DueMessage, settings: Settings, tz: ZoneInfo) -> EmailMessage:
+    """The e-mail for one outbox row; a kind this code does not know reads as a new alert."""
+    reference = message.reference
     urgency = URGENCY_WORDS.get(message.urgency, message.urgency)
     when = deadline_text(message.deadline_at, tz, emergency=message.urgency == "emergency")
     inbox_url = settings.staff_base_url.rstrip("/") + "/staff/inbox"
+    if message.kind == KIND_ESCALATION:
+        subject = f"Quiet Door: Not yet acknowledged: {reference}, {urgency}, due {when}"
+        opening = "A report has not been acknowledged in time."
+        action = "Sign in to the inbox to make sure it is picked up"
+    elif message.kind == KIND_DEADLINE_MISSED:
+        subject = f"Quiet Door: Deadline missed: {reference}, {urgency}, was due {when}"
+        opening = "A report was not acknowledged by its response deadline."
+        action = "Sign in to the inbox to make sure it is picked up"
+    elif message.kind == KIND_EMERGENCY:
+        subject = f"EMERGENCY: Quiet Door report {reference} needs a response now"
+        opening = "An emergency report needs a response straight away."
+        action = "Sign in to the inbox to see it"
+    else:
+        subject = f"Quiet Door: {urgency} report {reference}"
+        opening = "A new report needs a response."
+        action = "Sign in to the inbox to see it"
     email = EmailMessage()
-    email["Subject"] = f"Quiet Door: {urgency} report {message.reference}"
+    email["Subject"] = subject
     email["From"] = settings.smtp_from
     email["To"] = message.recipient
     email.set_content(
-        f"A new report needs a response.\n\n"
-        f"Reference: {message.reference}\n"
+        f"{opening}\n\n"
+        f"Reference: {reference}\n"
         f"Urgency: {urgency}\n"
         f"Respond: {when}\n\n"
-        f"Sign in to the inbox to see it: {inbox_url}\n"
+        f"{action}: {inbox_url}\n"
     )
     return email
 

@@ -3,11 +3,17 @@
 Delivery is at least once: a message is claimed with a short lease (so a second worker skips it),
 sent, then marked delivered. A crash between sending and marking sends it again, which is the
 safe failure for an alert about someone at risk.
+
+Each outbox row has a `kind`: the new-report alert (stored as "email", the column's first value,
+so rows queued before kinds existed still read right), an escalation to the managers when nobody
+acknowledged in time, a second one at the deadline, and the emergency page. Only the kind and the
+recipient are stored; the words are composed at send time (`api.alerts.email`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -17,12 +23,24 @@ from sqlalchemy.orm import Session
 
 from api.alerts.models import Alert, OutboxMessage
 from api.cases.models import Case
+from api.staff.models import StaffUser
+
+log = logging.getLogger("quietdoor.alerts")
 
 URGENCY_ORDER = {"emergency": 0, "priority": 1, "standard": 2}
 
+KIND_ALERT = "email"
+KIND_ESCALATION = "escalation"
+KIND_DEADLINE_MISSED = "deadline_missed"
+KIND_EMERGENCY = "emergency"
+
 
 def queue_alert(session: Session, case: Case, recipients: list[str], now: dt.datetime) -> Alert:
-    """Add the case's alert and one outbox message per recipient to the caller's transaction."""
+    """Add the case's alert and one outbox message per recipient to the caller's transaction.
+
+    An emergency also pages the managers at once, in the same transaction: that page is the
+    alert's first escalation. A manager already among `recipients` is not paged twice.
+    """
     alert = Alert(
         id=str(uuid.uuid4()),
         case_id=case.id,
@@ -32,18 +50,55 @@ def queue_alert(session: Session, case: Case, recipients: list[str], now: dt.dat
     )
     session.add(alert)
     for recipient in recipients:
-        session.add(
-            OutboxMessage(
-                id=str(uuid.uuid4()),
-                alert_id=alert.id,
-                kind="email",
-                recipient=recipient,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
+        queue_message(session, alert.id, KIND_ALERT, recipient, now)
+    if case.urgency == "emergency":
+        # No autoflush: the case must reach the database at the caller's commit, where a
+        # duplicate idempotency key or reference is caught and retried, not at this lookup.
+        with session.no_autoflush:
+            managers = manager_addresses(session, case.team)
+        told = {r.lower() for r in recipients if r}
+        for manager in managers:
+            if manager.lower() not in told:
+                queue_message(session, alert.id, KIND_EMERGENCY, manager, now)
+        alert.escalated_at = now
+        if not managers:
+            log.warning("emergency alert queued with no active manager to page")
     return alert
+
+
+def queue_message(
+    session: Session, alert_id: str, kind: str, recipient: str, now: dt.datetime
+) -> OutboxMessage:
+    """One outbox row, due now, in the caller's transaction."""
+    message = OutboxMessage(
+        id=str(uuid.uuid4()),
+        alert_id=alert_id,
+        kind=kind,
+        recipient=recipient,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    return message
+
+
+def manager_addresses(session: Session, team: str | None) -> list[str]:
+    """Where escalations go: the active managers of the case's team, else every active manager.
+
+    A case with no team yet (the triage queue), or whose team has no active manager, goes to all
+    of them: an escalation nobody receives would be worse than one a manager passes on.
+    """
+    rows = session.execute(
+        select(StaffUser.email, StaffUser.team)
+        .where(StaffUser.role == "manager", StaffUser.active.is_(True))
+        .order_by(StaffUser.email)
+    ).all()
+    if team is not None:
+        own_team = [email for email, manager_team in rows if manager_team == team]
+        if own_team:
+            return own_team
+    return [email for email, _ in rows]
 
 
 @dataclass(frozen=True)
@@ -56,6 +111,7 @@ class DueMessage:
     reference: str
     urgency: str
     deadline_at: dt.datetime
+    kind: str = KIND_ALERT
 
 
 def claim_due(
@@ -84,7 +140,13 @@ def claim_due(
         if won:
             claimed.append(
                 DueMessage(
-                    message.id, message.recipient, message.attempts, reference, urgency, deadline_at
+                    message.id,
+                    message.recipient,
+                    message.attempts,
+                    reference,
+                    urgency,
+                    deadline_at,
+                    message.kind,
                 )
             )
     session.commit()

@@ -1,7 +1,9 @@
-"""The outbox worker: delivers queued alert messages in the background, with retries.
+"""The outbox worker: escalates overdue alerts and delivers queued messages, with retries.
 
-It polls every `outbox_poll_seconds`, and `wake()` makes it look at once, so a new emergency does
-not wait for the next poll (see `api.background.PollingWorker`). Database and SMTP calls run in
+Each pass first queues the escalations that are due (`api.alerts.escalation`), then delivers, so
+an escalation goes out in the pass that found it: the poll interval bounds its delay. It polls
+every `outbox_poll_seconds`, and `wake()` makes it look at once, so a new emergency does not wait
+for the next poll (see `api.background.PollingWorker`). Database and SMTP calls run in
 threads so the event loop that also serves the web chat is never blocked. Logs carry message ids
 and counts only.
 """
@@ -14,6 +16,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 from api.alerts import email as alert_email
+from api.alerts.escalation import EscalationResult, escalate_due
 from api.alerts.service import DueMessage, claim_due, mark_delivered, mark_failed, retry_delay
 from api.background import PollingWorker
 from api.db import session_factory, utcnow
@@ -38,6 +41,7 @@ class OutboxWorker(PollingWorker):
         )
         self.settings = settings
         self._tz = tz
+        self._unrouted = 0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -47,7 +51,35 @@ class OutboxWorker(PollingWorker):
         return self._tz
 
     async def run_once(self) -> None:
+        await self.escalate()
         await self.deliver_due()
+
+    async def escalate(self) -> EscalationResult | None:
+        """Queue the escalations now due; a failure is logged and delivery goes ahead anyway."""
+        try:
+            result = await asyncio.to_thread(self._escalate)
+        except Exception as error:  # noqa: BLE001 - what is already queued must still go out
+            log.error("escalation check failed (%s); will try again", type(error).__name__)
+            return None
+        if result.messages:
+            log.info(
+                "escalated %d alert(s), %d past their deadline: %d message(s) queued",
+                result.escalated,
+                result.deadline_missed,
+                result.messages,
+            )
+        if result.unrouted != self._unrouted:  # said once, not at every poll
+            if result.unrouted:
+                log.warning(
+                    "%d escalation(s) due with no active manager and no QD_ALERT_EMAILS",
+                    result.unrouted,
+                )
+            self._unrouted = result.unrouted
+        return result
+
+    def _escalate(self) -> EscalationResult:
+        with session_factory(self.settings)() as session:
+            return escalate_due(session, utcnow(), self.settings)
 
     async def deliver_due(self) -> int:
         """One pass: claim what is due and try each; returns how many were delivered."""
