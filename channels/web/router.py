@@ -1,5 +1,7 @@
 """The web chat: the page, its two assets, the message endpoint and the quick-exit wipe.
 
+Follow-up with a code (channels/web/follow_up.py) is included here, so the app needs no line.
+
 Order for every message: (a) an exit word wipes the conversation and tells the page to leave;
 (b) emergency words make sure the emergency numbers come first, exactly once; (c) everything
 goes to Rasa. If Rasa is down the person still gets the numbers and an honest sentence that
@@ -22,6 +24,7 @@ from api.org.profile import OrgProfile, get_profile
 from api.settings import Settings, get_settings
 from channels import safety
 from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
+from channels.web.follow_up import router as follow_up_router
 from channels.web.schemas import ChatMessage, ExitRequest, read_json
 
 log = logging.getLogger("quietdoor.channels.web")
@@ -49,6 +52,7 @@ async def _close_pooled_clients(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(lifespan=_close_pooled_clients, tags=["web chat"])
+router.include_router(follow_up_router)  # POST /chat/follow-up, /chat/follow-up/messages
 
 
 async def rasa_client(settings: Annotated[Settings, Depends(get_settings)]) -> RasaClient:

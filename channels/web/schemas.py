@@ -15,8 +15,18 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, 
 from channels.request_body import read_limited
 
 MAX_MESSAGE_CHARS = 2000
+MAX_FOLLOW_UP_CODE_CHARS = 40
 
 Sender = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
+def _valid_unicode(value: str, what: str) -> str:
+    """Lone surrogates ("\\ud800") can arrive in JSON: not text, so never hashed or sealed."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} must be valid Unicode text") from None
+    return value
 
 
 class ExitRequest(BaseModel):
@@ -38,12 +48,44 @@ class ChatMessage(BaseModel):
     @field_validator("message")
     @classmethod
     def _encodable(cls, value: str) -> str:
-        """JSON can carry lone surrogates ("\\ud800"); they are not text and cannot be sent on."""
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("message must be valid Unicode text") from None
-        return value
+        return _valid_unicode(value, "message")
+
+
+FollowUpCode = Annotated[str, StringConstraints(min_length=1, max_length=MAX_FOLLOW_UP_CODE_CHARS)]
+
+
+class FollowUpRequest(BaseModel):
+    """`POST /chat/follow-up`: an anonymous reporter's follow-up code, nothing more."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    code: FollowUpCode
+
+    @field_validator("code")
+    @classmethod
+    def _encodable(cls, value: str) -> str:
+        return _valid_unicode(value, "code")
+
+
+class FollowUpMessageRequest(BaseModel):
+    """`POST /chat/follow-up/messages`: the code again (never kept by the server) and a message."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    code: FollowUpCode
+    message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_MESSAGE_CHARS)]
+
+    @field_validator("code")
+    @classmethod
+    def _encodable_code(cls, value: str) -> str:
+        return _valid_unicode(value, "code")
+
+    @field_validator("message")
+    @classmethod
+    def _encodable_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("message must not be only spaces")
+        return _valid_unicode(value, "message")
 
 
 Model = TypeVar("Model", bound=BaseModel)

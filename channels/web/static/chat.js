@@ -5,6 +5,11 @@
  * Shift pressed 3 times within 5 seconds, or a reply marked "exit") blanks the page, clears the
  * storage and the transcript, asks the server to delete the conversation, and replaces this page
  * in the history with the exit address, so Back does not return here.
+ *
+ * "Check on a report": an anonymous reporter's follow-up code is kept in a variable of this
+ * script only (never in storage, a cookie or an address) and sent in the body of each request to
+ * POST /chat/follow-up and /chat/follow-up/messages. Quick exit, leaving the page and "Close and
+ * forget the code" all forget it, with the messages shown.
  */
 (function () {
   'use strict';
@@ -33,6 +38,35 @@
   var input = document.getElementById('message');
   var offlineHelp = document.getElementById('offline-help');
 
+  var EXIT_PHRASES = ['exit', 'quick exit', 'quickexit', 'exit now', 'exit chat',
+    'exit this page', 'exit page'];
+  var FOLLOW_UP_OFFLINE = 'Sorry, that could not be sent. Check your connection and try again.';
+  var FOLLOW_UP_UNAVAILABLE = 'Checking on a report is not working at the moment. ' +
+    'Please try again later.';
+  var FOLLOW_UP_WRONG = 'That code did not work. Check it and try again.';
+  var followUp = {
+    details: document.getElementById('follow-up'),
+    toggle: document.querySelector('#follow-up summary'),
+    codeForm: document.getElementById('follow-up-form'),
+    code: document.getElementById('follow-up-code'),
+    codeHint: 'follow-up-code-hint',
+    report: document.getElementById('follow-up-case'),
+    heading: document.getElementById('follow-up-heading'),
+    reference: document.getElementById('follow-up-reference'),
+    status: document.getElementById('follow-up-status'),
+    none: document.getElementById('follow-up-none'),
+    messages: document.getElementById('follow-up-messages'),
+    emergency: document.getElementById('follow-up-emergency'),
+    replyForm: document.getElementById('follow-up-reply'),
+    reply: document.getElementById('follow-up-message'),
+    refresh: document.getElementById('follow-up-refresh'),
+    close: document.getElementById('follow-up-close'),
+    error: document.getElementById('follow-up-error')
+  };
+  /* The code, in memory only; null when none is in use. */
+  var followUpCode = null;
+  var followUpBusy = false;
+
   var exiting = false;
   var busy = false;
   var state = loadState() || { sender: newSender(), items: [] };
@@ -50,6 +84,8 @@
     state = { sender: sender, items: [] };
     transcript.replaceChildren();
     input.value = '';
+    forgetFollowUp();
+    followUp.details.open = false;
     forgetOnServer(sender);
     window.location.replace(exitUrl);
   }
@@ -356,6 +392,223 @@
       form.requestSubmit();
     }
   });
+
+  /* ---------- follow-up with a code ---------- */
+
+  /* The same words as the gateway's quick exit (channels/safety.py is_exit); the gateway checks
+   * them too and answers {"exit": true}. */
+  function isExitWords(text) {
+    var words = text.replace(/[\u2018\u2019]/g, "'").toLowerCase().split(/\s+/).join(' ')
+      .replace(/^\/+/, '').replace(/^[ .!?]+|[ .!?]+$/g, '').replace(/[_-]/g, ' ');
+    return EXIT_PHRASES.indexOf(words.split(/\s+/).filter(Boolean).join(' ')) !== -1;
+  }
+
+  function followUpPost(path, body) {
+    return fetch(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer'
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        return { status: response.status, data: data };
+      }, function () {
+        return { status: response.status, data: null };
+      });
+    });
+  }
+
+  function problemText(result, rejectedText) {
+    var detail = result.data && typeof result.data.detail === 'string' ? result.data.detail : '';
+    if (result.status === 404) { return FOLLOW_UP_WRONG; }
+    if (result.status === 429 && detail) { return detail; }
+    if (result.status >= 400 && result.status < 500) { return rejectedText; }
+    return FOLLOW_UP_UNAVAILABLE;
+  }
+
+  function showFollowUpError(text, field) {
+    followUp.error.textContent = '';
+    followUp.code.removeAttribute('aria-invalid');
+    followUp.reply.removeAttribute('aria-invalid');
+    followUp.code.setAttribute('aria-describedby', followUp.codeHint);
+    followUp.reply.setAttribute('aria-describedby', 'follow-up-message-hint');
+    if (!text) { return; }
+    if (field) {
+      field.setAttribute('aria-invalid', 'true');
+      field.setAttribute('aria-describedby',
+        field.getAttribute('aria-describedby') + ' follow-up-error');
+    }
+    /* Cleared first, then filled, so the same message is announced again. */
+    window.setTimeout(function () {
+      if (!exiting) { followUp.error.textContent = text; }
+    }, 50);
+  }
+
+  function setFollowUpBusy(value) {
+    followUpBusy = value;
+    var buttons = followUp.details.querySelectorAll('button');
+    for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = value; }
+  }
+
+  function timeText(iso) {
+    var when = new Date(iso);
+    if (isNaN(when.getTime())) { return ''; }
+    return when.toLocaleString('en-GB', {
+      day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit'
+    });
+  }
+
+  function renderFollowUpMessages(messages) {
+    var nodes = messages.map(function (message) {
+      var mine = message.from === 'you';
+      var li = document.createElement('li');
+      li.className = 'msg follow-up__msg ' + (mine ? 'msg--user' : 'msg--bot');
+      var meta = document.createElement('span');
+      meta.className = 'msg__meta';
+      meta.appendChild(document.createTextNode(mine ? 'You, ' : 'The team, '));
+      var time = document.createElement('time');
+      time.setAttribute('datetime', String(message.at));
+      time.textContent = timeText(message.at);
+      meta.appendChild(time);
+      li.appendChild(meta);
+      li.appendChild(document.createTextNode(String(message.text)));
+      return li;
+    });
+    followUp.messages.replaceChildren.apply(followUp.messages, nodes);
+    followUp.none.hidden = nodes.length > 0;
+  }
+
+  function showReport(data) {
+    followUp.reference.textContent = 'Report ' + String(data.reference || '');
+    var status = String(data.status || '');
+    if (followUp.status.textContent !== status) {
+      /* Filled once the region is shown, so screen readers announce the change. */
+      window.setTimeout(function () {
+        if (followUpCode !== null && !exiting) { followUp.status.textContent = status; }
+      }, 50);
+    }
+    renderFollowUpMessages(Array.isArray(data.messages) ? data.messages : []);
+    if (typeof data.emergency === 'string' && data.emergency) {
+      followUp.emergency.textContent = data.emergency;
+      followUp.emergency.hidden = false;
+    }
+    followUp.codeForm.hidden = true;
+    followUp.report.hidden = false;
+  }
+
+  function forgetFollowUp() {
+    followUpCode = null;
+    followUp.code.value = '';
+    followUp.reply.value = '';
+    followUp.messages.replaceChildren();
+    followUp.reference.textContent = '';
+    followUp.status.textContent = '';
+    followUp.emergency.textContent = '';
+    followUp.emergency.hidden = true;
+    followUp.none.hidden = false;
+    followUp.report.hidden = true;
+    followUp.codeForm.hidden = false;
+    showFollowUpError('');
+  }
+
+  /* A code that stopped working (expired while the page was open): back to the code box. */
+  function codeNoLongerWorks(text) {
+    forgetFollowUp();
+    showFollowUpError(text, followUp.code);
+    followUp.code.focus();
+  }
+
+  function lookUp(code, afterwards) {
+    if (followUpBusy || exiting) { return; }
+    setFollowUpBusy(true);
+    showFollowUpError('');
+    followUpPost('/chat/follow-up', { code: code }).then(function (result) {
+      setFollowUpBusy(false);
+      if (exiting) { return; }
+      if (result.data && result.data.exit === true) { quickExit(); return; }
+      if (result.status === 200 && result.data) {
+        followUpCode = code;
+        followUp.code.value = '';
+        showReport(result.data);
+        afterwards();
+        return;
+      }
+      if (followUpCode !== null && result.status === 404) {
+        codeNoLongerWorks(problemText(result, FOLLOW_UP_WRONG));
+        return;
+      }
+      showFollowUpError(problemText(result, FOLLOW_UP_WRONG),
+        followUpCode === null ? followUp.code : null);
+    }, function () {
+      setFollowUpBusy(false);
+      showFollowUpError(FOLLOW_UP_OFFLINE, followUpCode === null ? followUp.code : null);
+    });
+  }
+
+  followUp.codeForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var code = followUp.code.value.trim();
+    if (isExitWords(code)) { quickExit(); return; }
+    if (!code) {
+      showFollowUpError('Enter your follow-up code.', followUp.code);
+      return;
+    }
+    lookUp(code, function () { followUp.heading.focus(); });
+  });
+
+  followUp.refresh.addEventListener('click', function () {
+    if (followUpCode === null) { return; }
+    lookUp(followUpCode, function () { announce(['Checked for replies.']); });
+  });
+
+  followUp.close.addEventListener('click', function () {
+    forgetFollowUp();
+    followUp.details.open = false;
+    followUp.toggle.focus();
+  });
+
+  followUp.replyForm.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var text = followUp.reply.value;
+    if (isExitWords(text)) { quickExit(); return; }
+    if (!text.trim() || followUpBusy || followUpCode === null) { return; }
+    setFollowUpBusy(true);
+    showFollowUpError('');
+    followUpPost('/chat/follow-up/messages', { code: followUpCode, message: text })
+      .then(function (result) {
+        setFollowUpBusy(false);
+        if (exiting) { return; }
+        if (result.data && result.data.exit === true) { quickExit(); return; }
+        if (result.status === 200 && result.data) {
+          if (followUp.reply.value === text) { followUp.reply.value = ''; }
+          showReport(result.data);
+          announce(['Message sent.']);
+          return;
+        }
+        if (result.status === 404) {
+          codeNoLongerWorks(problemText(result, FOLLOW_UP_WRONG));
+          return;
+        }
+        showFollowUpError(problemText(result, REJECTED_TEXT), followUp.reply);
+      }, function () {
+        setFollowUpBusy(false);
+        showFollowUpError(FOLLOW_UP_OFFLINE, followUp.reply);
+      });
+  });
+
+  followUp.reply.addEventListener('keydown', function (event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.ctrlKey && !event.altKey &&
+        !event.isComposing) {
+      event.preventDefault();
+      followUp.replyForm.requestSubmit();
+    }
+  });
+
+  /* Leaving the page in any way forgets the code, so Back (or the back-forward cache) never
+   * shows the report again. */
+  window.addEventListener('pagehide', forgetFollowUp);
 
   /* ---------- start ---------- */
 
