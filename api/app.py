@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from api.alerts.worker import OutboxWorker
 from api.cases.router import router as cases_router
 from api.casework.api_router import router as casework_api_router
+from api.casework.pages import router as casework_pages_router
 from api.crypto.keys import key_problems
 from api.db import migrate
 from api.errors import validation_error_without_input
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
     routers = (web_router, twilio_router, telegram_router, health_router, org_router)
-    for router in (*routers, cases_router, staff_router, casework_api_router):
+    staff = (staff_router, casework_pages_router, casework_api_router)
+    for router in (*routers, cases_router, *staff):
         app.include_router(router)
     return app

@@ -53,7 +53,7 @@ def main() -> int:
     try:
         stack.wait_ready()
         print(f"\n  Web chat:     http://localhost:{port}/", flush=True)
-        print(f"  Staff inbox:  http://localhost:{port}/staff/inbox", flush=True)
+        print(f"  Staff queue:  http://localhost:{port}/staff/queue", flush=True)
         print("\n".join(channel_lines(env)), flush=True)
         print(f"\nLogs in {var_dir / 'logs'}. Press Ctrl-C to stop.", flush=True)
         while all(process.poll() is None for process in stack.processes.values()):

@@ -1,4 +1,4 @@
-"""Alert e-mails: reference, urgency, deadline and a link to the inbox, and nothing else.
+"""Alert e-mails: reference, urgency, deadline and a link to the queue, and nothing else.
 
 A staff mailbox may be read on a shared screen or forwarded; the disclosure never travels by
 e-mail (SECURITY.md 13). Every kind of message (the new-report alert, the escalation when nobody
@@ -38,23 +38,23 @@ def compose(message: DueMessage, settings: Settings, tz: ZoneInfo) -> EmailMessa
     reference = message.reference
     urgency = URGENCY_WORDS.get(message.urgency, message.urgency)
     when = deadline_text(message.deadline_at, tz, emergency=message.urgency == "emergency")
-    inbox_url = settings.staff_base_url.rstrip("/") + "/staff/inbox"
+    queue_url = settings.staff_base_url.rstrip("/") + "/staff/queue"
     if message.kind == KIND_ESCALATION:
         subject = f"Quiet Door: Not yet acknowledged: {reference}, {urgency}, due {when}"
         opening = "A report has not been acknowledged in time."
-        action = "Sign in to the inbox to make sure it is picked up"
+        action = "Sign in to the queue to make sure it is picked up"
     elif message.kind == KIND_DEADLINE_MISSED:
         subject = f"Quiet Door: Deadline missed: {reference}, {urgency}, was due {when}"
         opening = "A report was not acknowledged by its response deadline."
-        action = "Sign in to the inbox to make sure it is picked up"
+        action = "Sign in to the queue to make sure it is picked up"
     elif message.kind == KIND_EMERGENCY:
         subject = f"EMERGENCY: Quiet Door report {reference} needs a response now"
         opening = "An emergency report needs a response straight away."
-        action = "Sign in to the inbox to see it"
+        action = "Sign in to the queue to see it"
     else:
         subject = f"Quiet Door: {urgency} report {reference}"
         opening = "A new report needs a response."
-        action = "Sign in to the inbox to see it"
+        action = "Sign in to the queue to see it"
     email = EmailMessage()
     email["Subject"] = subject
     email["From"] = settings.smtp_from
@@ -64,7 +64,7 @@ def compose(message: DueMessage, settings: Settings, tz: ZoneInfo) -> EmailMessa
         f"Reference: {reference}\n"
         f"Urgency: {urgency}\n"
         f"Respond: {when}\n\n"
-        f"{action}: {inbox_url}\n"
+        f"{action}: {queue_url}\n"
     )
     return email
 

@@ -12,7 +12,7 @@ from api.db import Base, UTCDateTime
 
 
 class Alert(Base):
-    """A case waiting for a first response; staff acknowledge it in the inbox."""
+    """A case waiting for a first response; staff acknowledge it from the queue."""
 
     __tablename__ = "alerts"
 

@@ -1,4 +1,4 @@
-"""Queueing, claiming and recording alert deliveries, and the inbox's view of alerts.
+"""Queueing, claiming and recording alert deliveries, and acknowledging alerts.
 
 Delivery is at least once: a message is claimed with a short lease (so a second worker skips it),
 sent, then marked delivered. A crash between sending and marking sends it again, which is the
@@ -180,29 +180,6 @@ def mark_failed(
 def retry_delay(attempts_so_far: int, base_seconds: float, max_seconds: float) -> dt.timedelta:
     """Exponential backoff: base, 2x base, 4x base ... capped, and never given up."""
     return dt.timedelta(seconds=min(max_seconds, base_seconds * 2 ** min(attempts_so_far, 30)))
-
-
-@dataclass(frozen=True)
-class InboxRow:
-    alert_id: str
-    reference: str
-    urgency: str
-    received_at: dt.datetime
-    deadline_at: dt.datetime
-    acknowledged_at: dt.datetime | None
-
-
-def inbox(session: Session) -> list[InboxRow]:
-    """Every alert, most urgent first, then the nearest deadline."""
-    rows = session.execute(
-        select(Alert, Case.reference)
-        .join(Case, Alert.case_id == Case.id)
-        .order_by(_urgency_rank(Alert.urgency), Alert.deadline_at, Alert.created_at)
-    ).all()
-    return [
-        InboxRow(a.id, reference, a.urgency, a.created_at, a.deadline_at, a.acknowledged_at)
-        for a, reference in rows
-    ]
 
 
 def acknowledge(session: Session, alert_id: str, staff_id: str, now: dt.datetime) -> bool:

@@ -16,6 +16,7 @@ from api.casework import (
     entries,
     follow_up,
     links,
+    marac_referral,
     repairs,
     reviews,
     sharing,
@@ -33,6 +34,7 @@ from api.casework.schemas import (
     EntryIn,
     EntryOut,
     LinkIn,
+    MaracReferralIn,
     MessageIn,
     QueueRowOut,
     RepairIn,
@@ -133,6 +135,12 @@ def add_dash(case_id: str, body: DashIn, desk: ApiDesk, profile: Profile) -> dic
 def get_dash(case_id: str, desk: ApiDesk) -> dict[str, Any] | None:
     result = dash_records.latest(desk, case_id)
     return None if result is None else result.__dict__
+
+
+@router.post("/cases/{case_id}/marac-referral", response_model=Done, status_code=201)
+def refer_to_marac(case_id: str, desk: ApiDesk, body: MaracReferralIn | None = None) -> Done:
+    fields = (body or MaracReferralIn()).model_dump()
+    return Done(id=marac_referral.refer(desk, case_id, **fields).id)
 
 
 @router.get("/cases/{case_id}/sharing")

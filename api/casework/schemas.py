@@ -52,6 +52,11 @@ class SharingIn(Strict):
     reason: Annotated[str, StringConstraints(max_length=2000)] = ""
 
 
+class MaracReferralIn(Strict):
+    recipient: Short = "MARAC coordinator"
+    reason: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
 class RepairIn(Strict):
     work: Text
     contractor_reference: Annotated[str, StringConstraints(min_length=1, max_length=60)]

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import HTTPException, status
 from sqlalchemy import select
 
+from api.alerts.models import Alert
 from api.cases.models import Case
 from api.cases.service import open_contact, open_report
 from api.casework.access import NotAllowed, case_for, case_to_work_on, require_role
@@ -62,6 +63,10 @@ def take(desk: Desk, case_id: str) -> Case:
         raise BadRequest("This case is already assigned.")
     case.assigned_to, case.team = desk.user.id, desk.user.team
     desk.log("case.take", "case", case.id)
+    alert = desk.session.scalars(select(Alert).where(Alert.case_id == case.id)).first()
+    if alert is not None and alert.acknowledged_at is None:  # taking it is answering the alert
+        alert.acknowledged_at, alert.acknowledged_by = desk.now, desk.user.id
+        desk.log("alert.acknowledge", "alert", alert.id)
     desk.session.commit()
     return case
 

@@ -1,1 +1,1 @@
-"""Staff accounts, login with a second factor, sessions, and the minimal alerts inbox."""
+"""Staff accounts, login with a second factor, sessions, CSRF."""

@@ -1,4 +1,5 @@
-"""Staff pages: sign in, sign out, and the alerts inbox. Server-rendered, no JavaScript."""
+"""Staff pages: sign in and sign out. Server-rendered, no JavaScript; the queue and the cases
+are in `api.casework.pages`."""
 
 from __future__ import annotations
 
@@ -10,17 +11,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from api.alerts.service import inbox
 from api.cases.dependencies import case_keys
-from api.cases.models import Case
 from api.cases.service import CaseKeys
-from api.casework import triage
-from api.casework.access import visible_cases
-from api.casework.dependencies import FormDesk
 from api.db import get_session, utcnow
-from api.deadlines import deadline_text, moment_text
-from api.org.profile import OrgProfile, get_profile
-from api.staff.dependencies import SESSION_COOKIE, SignedIn, checked_csrf, signed_in
+from api.staff.dependencies import SESSION_COOKIE, SignedIn, checked_csrf
 from api.staff.service import LoginOutcome, end_session, login, start_session
 
 router = APIRouter(prefix="/staff", tags=["staff"])
@@ -65,7 +59,7 @@ def login_submit(
     if user is None:
         return _login_page(request, FAILED_MESSAGE, status.HTTP_401_UNAUTHORIZED)
     token = start_session(session, user, now, replaces=request.cookies.get(SESSION_COOKIE))
-    response = RedirectResponse("/staff/inbox", status_code=status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse("/staff/queue", status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         SESSION_COOKIE, token, path="/", secure=True, httponly=True, samesite="strict"
     )
@@ -81,40 +75,3 @@ def logout(
     response = RedirectResponse("/staff/login", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
     return response
-
-
-@router.get("/inbox", response_class=HTMLResponse)
-def inbox_page(
-    request: Request,
-    session: Annotated[Session, Depends(get_session)],
-    profile: Annotated[OrgProfile, Depends(get_profile)],
-    who: Annotated[SignedIn, Depends(signed_in)],
-) -> Response:
-    now = utcnow()
-    visible = set(session.scalars(visible_cases(who.user).with_only_columns(Case.reference)))
-    rows = [
-        {
-            "id": row.alert_id,
-            "reference": row.reference,
-            "urgency": row.urgency,
-            "received": moment_text(row.received_at, profile.tz, now),
-            "deadline": deadline_text(
-                row.deadline_at, profile.tz, emergency=row.urgency == "emergency", now=now
-            ),
-            "acknowledged": row.acknowledged_at is not None,
-        }
-        for row in inbox(session)
-        if row.reference in visible
-    ]
-    return templates.TemplateResponse(
-        request,
-        "inbox.html",
-        {"rows": rows, "csrf": who.csrf, "role": who.user.role, "org_name": profile.name},
-    )
-
-
-@router.post("/alerts/{alert_id}/acknowledge")
-def acknowledge_alert(alert_id: str, desk: FormDesk) -> Response:
-    """Only for someone who may see the alert's case (404 otherwise), and audited."""
-    triage.acknowledge(desk, alert_id)
-    return RedirectResponse("/staff/inbox", status_code=status.HTTP_303_SEE_OTHER)

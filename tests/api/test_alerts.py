@@ -79,7 +79,7 @@ def test_alert_mail_carries_reference_urgency_deadline_and_link_only(
         assert message["Subject"] == f"Quiet Door: Priority report {reference}"
         assert reference in body and "Urgency: Priority" in body
         assert response.json()["deadline_text"] in body
-        assert "https://staff.example.org/staff/inbox" in body
+        assert "https://staff.example.org/staff/queue" in body
         for secret in (SECRET.encode(), b"07700 900987", b"phone"):
             assert secret not in raw
     rows = outbox(mail_settings)

@@ -279,3 +279,26 @@ def test_everything_recorded_is_sealed_and_the_audit_chain_verifies(
     files = [p for p in Path(migrated.var_dir).rglob("*") if p.is_file()]
     assert files and not [p for p in files if secret.encode() in p.read_bytes()]
     assert not [p for p in files if CANARY.encode() in p.read_bytes()]
+
+
+def test_taking_a_case_acknowledges_its_alert(world: World) -> None:
+    from api.alerts.models import Alert
+
+    assert api(world, "bob", "POST", "triage_case", "/take").status_code == 200
+    with session_factory(world.settings)() as db:
+        alert = db.scalars(select(Alert).where(Alert.case_id == world.case_id("triage_case"))).one()
+    assert alert.acknowledged_by == world.users["bob"].id
+
+
+def test_a_marac_referral_is_logged_as_sharing_and_makes_the_next_dash_a_repeat(
+    world: World,
+) -> None:
+    assert api(world, "ann", "POST", "ann_case", "/marac-referral").status_code == 400  # no DASH
+    answers = {code: ("yes" if i < 14 else "no") for i, code in enumerate(CODES)}
+    api(world, "ann", "POST", "ann_case", "/dash", answers=answers)
+    referred = api(world, "ann", "POST", "ann_case", "/marac-referral")
+    assert referred.status_code == 201
+    [row] = api(world, "ann", "GET", "ann_case", "/sharing").json()
+    assert (row["lawful_basis"], row["with_consent"]) == ("marac", True)
+    again = api(world, "ann", "POST", "ann_case", "/dash", answers={CODES[0]: "yes"})
+    assert again.json()["marac_criteria"] == ["repeat"]

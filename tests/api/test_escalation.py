@@ -401,7 +401,7 @@ def test_messages_carry_reference_urgency_and_deadline_never_the_report(
         assert b"phone" not in raw.lower()
         body = email.get_content()
         assert message.reference in email["Subject"] and message.reference in body
-        assert "https://staff.example.org/staff/inbox" in body
+        assert "https://staff.example.org/staff/queue" in body
         subjects.add((message.kind, email["Subject"]))
 
     ref = {c.urgency: c.reference for c in (standard, priority, emergency)}

@@ -1,4 +1,4 @@
-"""Staff: accounts from the CLI, login with a single-use TOTP code, sessions, CSRF, inbox."""
+"""Staff: accounts from the CLI, login with a single-use TOTP code, sessions, CSRF, queue."""
 
 from __future__ import annotations
 
@@ -112,8 +112,8 @@ def test_cli_refuses_a_duplicate_and_a_bad_role(
         cli_main(["create-user", "--email", "x@example.org", "--role", "superuser"])
 
 
-def test_inbox_needs_login(client: TestClient) -> None:
-    response = client.get("/staff/inbox", follow_redirects=False)
+def test_the_queue_needs_login(client: TestClient) -> None:
+    response = client.get("/staff/queue", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/staff/login"
 
@@ -127,29 +127,29 @@ def test_login_page_is_accessible_and_not_cached(client: TestClient) -> None:
     assert client.get("/staff/staff.css").headers["content-type"].startswith("text/css")
 
 
-def test_login_with_totp_then_inbox_then_logout(
+def test_login_with_totp_then_queue_then_logout(
     client: TestClient, totp: pyotp.TOTP, clock: Clock
 ) -> None:
     response = log_in(client, totp, clock)
-    assert response.status_code == 303 and response.headers["location"] == "/staff/inbox"
+    assert response.status_code == 303 and response.headers["location"] == "/staff/queue"
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}=")
     for attribute in ("Secure", "HttpOnly", "SameSite=strict", "Path=/"):
         assert attribute.lower() in cookie.lower()
     assert "domain=" not in cookie.lower()
 
-    inbox = client.get("/staff/inbox")
-    assert inbox.status_code == 200 and inbox.headers["cache-control"] == "no-store"
+    queue = client.get("/staff/queue")
+    assert queue.status_code == 200 and queue.headers["cache-control"] == "no-store"
     token = client.cookies.get(COOKIE)
 
     assert client.post("/staff/logout", data={}, follow_redirects=False).status_code == 403
     response = client.post(
-        "/staff/logout", data={"csrf_token": csrf_of(inbox.text)}, follow_redirects=False
+        "/staff/logout", data={"csrf_token": csrf_of(queue.text)}, follow_redirects=False
     )
     assert response.status_code == 303
     # The old cookie, replayed, no longer opens anything: the session is gone server-side.
     client.cookies.set(COOKIE, token, domain="testserver")
-    assert client.get("/staff/inbox", follow_redirects=False).status_code == 303
+    assert client.get("/staff/queue", follow_redirects=False).status_code == 303
 
 
 def test_session_id_is_stored_hashed(
@@ -218,15 +218,15 @@ def test_login_is_throttled_per_address(
 def test_idle_and_absolute_timeouts(client: TestClient, totp: pyotp.TOTP, clock: Clock) -> None:
     log_in(client, totp, clock)
     clock.advance(minutes=29)
-    assert client.get("/staff/inbox").status_code == 200
+    assert client.get("/staff/queue").status_code == 200
     clock.advance(minutes=31)
-    assert client.get("/staff/inbox", follow_redirects=False).status_code == 303
+    assert client.get("/staff/queue", follow_redirects=False).status_code == 303
 
     client.cookies.clear()
     log_in(client, totp, clock)
     for _ in range(25):  # active every 29 minutes, for just over 12 hours
         clock.advance(minutes=29)
-        last = client.get("/staff/inbox", follow_redirects=False)
+        last = client.get("/staff/queue", follow_redirects=False)
     assert last.status_code == 303
 
 
@@ -234,14 +234,14 @@ def test_disabled_account_loses_its_sessions(
     client: TestClient, totp: pyotp.TOTP, clock: Clock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     log_in(client, totp, clock)
-    assert client.get("/staff/inbox").status_code == 200
+    assert client.get("/staff/queue").status_code == 200
     assert cli_main(["disable-user", "--email", EMAIL]) == 0
-    assert client.get("/staff/inbox", follow_redirects=False).status_code == 303
+    assert client.get("/staff/queue", follow_redirects=False).status_code == 303
     clock.advance(seconds=30)
     assert log_in(client, totp, clock).status_code == 401
 
 
-def test_inbox_lists_alerts_by_urgency_then_deadline_and_acknowledges_with_csrf(
+def test_the_queue_lists_alerts_by_urgency_then_deadline_and_acknowledges_with_csrf(
     client: TestClient,
     totp: pyotp.TOTP,
     clock: Clock,
@@ -260,7 +260,7 @@ def test_inbox_lists_alerts_by_urgency_then_deadline_and_acknowledges_with_csrf(
         ).json()
         references[urgency] = created["reference"]
     log_in(client, totp, clock)
-    page = client.get("/staff/inbox").text
+    page = client.get("/staff/queue").text
     positions = [page.index(references[u]) for u in ("emergency", "priority", "standard")]
     assert positions == sorted(positions)
     assert "SECRET TEXT" not in page
@@ -268,13 +268,13 @@ def test_inbox_lists_alerts_by_urgency_then_deadline_and_acknowledges_with_csrf(
 
     with session_factory(settings)() as session:
         alert_id = session.scalars(select(Alert.id).where(Alert.urgency == "emergency")).one()
-    url = f"/staff/alerts/{alert_id}/acknowledge"
+    url = f"/staff/queue/alerts/{alert_id}/acknowledge"
     assert client.post(url, data={"csrf_token": "forged"}).status_code == 403
     assert client.post(url, data={}).status_code == 403
     response = client.post(url, data={"csrf_token": csrf_of(page)}, follow_redirects=False)
     assert response.status_code == 303
     missing = client.post(
-        "/staff/alerts/no-such-alert/acknowledge", data={"csrf_token": csrf_of(page)}
+        "/staff/queue/alerts/no-such-alert/acknowledge", data={"csrf_token": csrf_of(page)}
     )
     assert missing.status_code == 404
     with session_factory(settings)() as session:
@@ -284,7 +284,7 @@ def test_inbox_lists_alerts_by_urgency_then_deadline_and_acknowledges_with_csrf(
 
 
 def test_acknowledge_needs_login(client: TestClient, settings: Settings) -> None:
-    response = client.post("/staff/alerts/x/acknowledge", data={}, follow_redirects=False)
+    response = client.post("/staff/queue/alerts/x/acknowledge", data={}, follow_redirects=False)
     assert response.status_code == 303
 
 
