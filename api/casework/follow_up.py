@@ -116,6 +116,19 @@ def staff_reply(desk: Desk, case_id: str, text: str) -> None:
     desk.session.commit()
 
 
+def post_to_reporter(desk: Desk, case: Case, text: str) -> None:
+    """A message from the team in the caller's transaction (closure's feedback request)."""
+    _add(
+        desk.session,
+        desk.keyring,
+        case,
+        text=text,
+        from_reporter=False,
+        author_id=desk.user.id,
+        now=desk.now,
+    )
+
+
 def staff_view(desk: Desk, case_id: str) -> list[Message]:
     case = case_for(desk.session, desk.user, case_id)
     return _messages(desk.session, desk.keyring, case)

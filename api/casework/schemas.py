@@ -29,6 +29,7 @@ class StatusIn(Strict):
 class CloseIn(Strict):
     reason: Literal[CLOSURE_REASONS]  # type: ignore[valid-type]
     note: Text
+    request_feedback: bool = False
 
 
 class RevealIn(Strict):

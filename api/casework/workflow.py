@@ -1,7 +1,7 @@
 """The case's life: taken or assigned, moved through its statuses, viewed, closed with a reason.
 
 Statuses: new -> in_contact -> risk_assessed -> support_plan <-> under_review -> closed. A case is
-closed only through `close`, with a reason; recording a contact or a DASH moves it on by itself.
+closed only through `closure.close`, with a reason; a contact or a DASH moves it on by itself.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from api.cases.models import Case
 from api.cases.service import open_contact, open_report
 from api.casework.access import NotAllowed, case_for, case_to_work_on, require_role
 from api.casework.desk import Desk
-from api.casework.models import CLOSURE_REASONS, CaseEntry
+from api.casework.models import CaseEntry
 from api.staff.models import StaffUser
 
 STATUSES = ("new", "in_contact", "risk_assessed", "support_plan", "under_review", "closed")
@@ -103,33 +103,6 @@ def advance(case: Case, to: str) -> None:
     """Move forward by itself (first contact, a DASH), never backward and never from closed."""
     if case.status != "closed" and STATUSES.index(to) > STATUSES.index(case.status):
         case.status = to
-
-
-def close(desk: Desk, case_id: str, reason: str, note: str) -> Case:
-    """Close with a recorded reason (and the facts behind it, sealed as a note)."""
-    case = case_to_work_on(desk.session, desk.user, case_id)
-    if case.status == "closed":
-        raise BadRequest("This case is already closed.")
-    if reason not in CLOSURE_REASONS:
-        raise BadRequest(f"Choose a closure reason: {', '.join(CLOSURE_REASONS)}.")
-    entry_id = str(uuid.uuid4())
-    desk.session.add(
-        CaseEntry(
-            id=entry_id,
-            case_id=case.id,
-            author_id=desk.user.id,
-            kind="note",
-            outcome=None,
-            created_at=desk.now,
-            sealed_body=desk.seal(
-                case, "case_entries", "sealed_body", entry_id, {"text": note, "closure": reason}
-            ),
-        )
-    )
-    case.status, case.closed_at, case.closure_reason = "closed", desk.now, reason
-    desk.log("case.close", "case", case.id)
-    desk.session.commit()
-    return case
 
 
 def reveal_contact(desk: Desk, case_id: str, reason: str, detail: str) -> dict[str, Any]:

@@ -302,3 +302,32 @@ def test_a_marac_referral_is_logged_as_sharing_and_makes_the_next_dash_a_repeat(
     assert (row["lawful_basis"], row["with_consent"]) == ("marac", True)
     again = api(world, "ann", "POST", "ann_case", "/dash", answers={CODES[0]: "yes"})
     assert again.json()["marac_criteria"] == ["repeat"]
+
+
+def test_feedback_is_asked_for_only_where_it_is_safe(world: World) -> None:
+    def close(case: str) -> None:
+        response = api(
+            world,
+            "ann",
+            "POST",
+            case,
+            "/close",
+            reason="survivor_satisfied",
+            note="Safe now.",
+            request_feedback=True,
+        )
+        assert response.status_code == 200
+
+    close("anon_case")  # anonymous: a message on the follow-up page, seen only with the code
+    [message] = api(world, "ann", "GET", "anon_case", "/messages").json()
+    assert "how we did" in message["text"]
+    close("ann_case")  # a safe method: a task for the caseworker, never a message from us
+    kinds = [
+        (e["kind"], e["body"]["text"])
+        for e in api(world, "ann", "GET", "ann_case", "/entries").json()
+    ]
+    assert (
+        "action_taken",
+        "Ask for feedback by the safe method (phone) at the safe times.",
+    ) in kinds
+    assert api(world, "ann", "GET", "ann_case", "/messages").json() == []

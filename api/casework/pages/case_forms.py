@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from api.cases.models import Case
 from api.casework import (
+    closure,
     entries,
     follow_up,
     links,
@@ -347,7 +348,10 @@ def close_case(case_id: str, f: Form) -> Response:
     order = ("reason", "note")
 
     def act() -> None:
-        body = CloseIn(**_fields(f.values, order))
-        workflow.close(f.desk, case_id, body.reason, body.note)
+        wants_feedback = f.values.get("request_feedback") == "yes"
+        body = CloseIn(**_fields(f.values, order), request_feedback=wants_feedback)
+        closure.close(
+            f.desk, case_id, body.reason, body.note, request_feedback=body.request_feedback
+        )
 
     return f.run("close", order, act, "closed")
