@@ -8,13 +8,12 @@ safe times; with no safe way, the request is recorded as an action not taken, wi
 
 from __future__ import annotations
 
-import uuid
-
 from api.cases.models import Case
 from api.casework.access import case_to_work_on
 from api.casework.desk import Desk
 from api.casework.follow_up import post_to_reporter
-from api.casework.models import CLOSURE_REASONS, CaseEntry
+from api.casework.models import CLOSURE_REASONS
+from api.casework.records import write_entry
 from api.casework.workflow import BadRequest
 
 FEEDBACK_MESSAGE = (
@@ -33,7 +32,7 @@ def close(
         raise BadRequest("This case is already closed.")
     if reason not in CLOSURE_REASONS:
         raise BadRequest(f"Choose a closure reason: {', '.join(CLOSURE_REASONS)}.")
-    _entry(desk, case, "note", {"text": note, "closure": reason})
+    write_entry(desk, case, "note", {"text": note, "closure": reason})
     if request_feedback:
         _ask_for_feedback(desk, case)
     case.status, case.closed_at, case.closure_reason = "closed", desk.now, reason
@@ -45,30 +44,17 @@ def close(
 def _ask_for_feedback(desk: Desk, case: Case) -> None:
     if case.follow_up_hash is not None:
         post_to_reporter(desk, case, FEEDBACK_MESSAGE)
-        _entry(desk, case, "action_taken", {"text": "Feedback asked for on the follow-up page."})
+        write_entry(
+            desk, case, "action_taken", {"text": "Feedback asked for on the follow-up page."}
+        )
     elif case.contact_method in SAFE_METHODS:
         text = f"Ask for feedback by the safe method ({case.contact_method}) at the safe times."
-        _entry(desk, case, "action_taken", {"text": text})
+        write_entry(desk, case, "action_taken", {"text": text})
     else:
-        _entry(
+        write_entry(
             desk,
             case,
             "action_not_taken",
             {"text": "Feedback not asked for.", "reason": "There is no safe way to contact them."},
         )
     desk.log("case.feedback_request", "case", case.id)
-
-
-def _entry(desk: Desk, case: Case, kind: str, body: dict[str, str]) -> None:
-    entry_id = str(uuid.uuid4())
-    desk.session.add(
-        CaseEntry(
-            id=entry_id,
-            case_id=case.id,
-            author_id=desk.user.id,
-            kind=kind,
-            outcome=None,
-            created_at=desk.now,
-            sealed_body=desk.seal(case, "case_entries", "sealed_body", entry_id, body),
-        )
-    )

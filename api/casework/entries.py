@@ -8,7 +8,6 @@ person moves a new case to "in contact".
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from api.casework.access import case_for, case_to_work_on
 from api.casework.desk import Desk
 from api.casework.models import CONTACT_OUTCOMES, CaseEntry
+from api.casework.records import write_entry
 from api.casework.workflow import BadRequest, advance
 
 CONTACT_METHODS = ("phone", "text", "email", "in_person", "trusted_person", "letter")
@@ -60,18 +60,8 @@ def add(
             case.first_contact_at = desk.now
         if outcome == "spoke":
             advance(case, "in_contact")
-    entry_id = str(uuid.uuid4())
-    desk.session.add(
-        CaseEntry(
-            id=entry_id,
-            case_id=case.id,
-            author_id=desk.user.id,
-            kind=kind,
-            outcome=outcome if kind == "contact" else None,
-            created_at=desk.now,
-            sealed_body=desk.seal(case, _TABLE, "sealed_body", entry_id, body),
-        )
-    )
+    kept_outcome = outcome if kind == "contact" else None
+    entry_id = write_entry(desk, case, kind, body, outcome=kept_outcome)
     desk.log(f"entry.{kind}", "case", case.id)
     desk.session.commit()
     return Entry(entry_id, kind, outcome, desk.now, desk.user.id, body)

@@ -103,15 +103,7 @@ def staff_reply(desk: Desk, case_id: str, text: str) -> None:
         raise BadRequest("This reporter has no follow-up code: use the contact method they chose.")
     if not text.strip() or len(text) > MAX_MESSAGE_CHARS:
         raise BadRequest(f"A message has 1 to {MAX_MESSAGE_CHARS} characters.")
-    _add(
-        desk.session,
-        desk.keyring,
-        case,
-        text=text,
-        from_reporter=False,
-        author_id=desk.user.id,
-        now=desk.now,
-    )
+    post_to_reporter(desk, case, text)
     desk.log("follow_up.reply", "case", case.id)
     desk.session.commit()
 

@@ -6,7 +6,6 @@ closed only through `closure.close`, with a reason; a contact or a DASH moves it
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,7 @@ from api.cases.models import Case
 from api.cases.service import open_contact, open_report
 from api.casework.access import NotAllowed, case_for, case_to_work_on, require_role
 from api.casework.desk import Desk
-from api.casework.models import CaseEntry
+from api.casework.records import write_entry
 from api.staff.models import StaffUser
 
 STATUSES = ("new", "in_contact", "risk_assessed", "support_plan", "under_review", "closed")
@@ -110,20 +109,8 @@ def reveal_contact(desk: Desk, case_id: str, reason: str, detail: str) -> dict[s
     case = case_to_work_on(desk.session, desk.user, case_id)
     if reason not in REVEAL_REASONS:
         raise BadRequest(f"Say why you need the contact details: {', '.join(REVEAL_REASONS)}.")
-    entry_id = str(uuid.uuid4())
-    desk.session.add(
-        CaseEntry(
-            id=entry_id,
-            case_id=case.id,
-            author_id=desk.user.id,
-            kind="contact_revealed",
-            outcome=reason,
-            created_at=desk.now,
-            sealed_body=desk.seal(
-                case, "case_entries", "sealed_body", entry_id, {"text": detail, "reason": reason}
-            ),
-        )
-    )
+    body = {"text": detail, "reason": reason}
+    write_entry(desk, case, "contact_revealed", body, outcome=reason)
     contact = open_contact(desk.session, desk.keyring, case)
     desk.log("case.contact_revealed", "case", case.id)
     desk.session.commit()

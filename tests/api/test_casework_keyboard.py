@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from api.alerts.models import Alert
@@ -26,16 +26,9 @@ from api.db import session_factory
 from api.settings import Settings
 from tests.api.casework_world import World, build_world
 from tests.api.test_casework_pages import app_with_pages
+from tests.browser import chromium
 from tests.channels.channel_standins import ServerThread
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 #: Navigation and action keys the whole flow may take (typed characters are counted apart).
 KEY_BUDGET = 120
 FIRST_CONTACT = "Spoke at 10am. Safe to talk. Agreed to do the DASH now."
@@ -53,12 +46,8 @@ def live(migrated: Settings) -> Iterator[tuple[World, ServerThread]]:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 class Keyboard:

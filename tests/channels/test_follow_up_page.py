@@ -14,7 +14,7 @@ import httpx
 import pytest
 from channel_standins import Gateway, ServerThread, StandInRasa
 from messaging_standins import HASH_KEY, MASTER_KEYS
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from test_follow_up_api import (
     STATUS_WORDS,
     IssuedCase,
@@ -22,7 +22,9 @@ from test_follow_up_api import (
     new_address,
     team_replies,
 )
-from test_web_page import CHROMIUM_ARGS, GREETING, SCREENSHOTS, STORE_KEY, assert_exited
+from test_web_page import GREETING, SCREENSHOTS, STORE_KEY, assert_exited
+
+from tests.browser import chromium
 
 TEAM_TEXT = "Thank you for getting in touch. Reply here whenever it is safe."
 
@@ -30,12 +32,8 @@ TEAM_TEXT = "Thank you for getting in touch. Reply here whenever it is safe."
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Its own Chromium, closed after this module (one sync Playwright at a time)."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

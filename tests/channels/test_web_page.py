@@ -15,16 +15,10 @@ from pathlib import Path
 
 import pytest
 from channel_standins import Gateway, ServerThread, StandInRasa
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser import chromium
+
 GREETING = "Hello. Is it safe for you to talk right now?"
 STORE_KEY = "quietdoor-chat"
 # Screenshots for a person to look at (calm, neutral, tidy); the system temp folder by default.
@@ -33,12 +27,8 @@ SCREENSHOTS = Path(os.environ.get("QD_SCREENSHOT_DIR", tempfile.gettempdir()))
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
