@@ -615,3 +615,46 @@ def test_every_field_has_a_label_and_the_structure_is_accessible(world: World) -
             assert html.count('lang="en-GB"') == 1
         for target in re.findall(r'<a href="#([^"]+)"', html):
             assert f'id="{target}"' in html, (what, target)
+
+
+def _flat(routes: list) -> list:
+    """Routes, with included routers opened (FastAPI keeps them as included-router entries)."""
+    found = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        found += _flat(inner.routes) if inner is not None else [route]
+    return found
+
+
+def _page_case_routes(world: World) -> list[tuple[str, str]]:
+    found = []
+    for route in _flat(world.app_client.app.routes):  # type: ignore[attr-defined]
+        path = getattr(route, "path", "")
+        if path.startswith("/staff/cases/{case_id}"):
+            for method in route.methods:  # type: ignore[attr-defined]
+                found.append((method, path.removeprefix("/staff/cases/{case_id}")))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("outsider", ["bob", "cat", "sam", "ada"])
+def test_every_case_page_and_form_is_refused_to_staff_who_may_not_see_the_case(
+    world: World, outsider: str
+) -> None:
+    routes = _page_case_routes(world)
+    assert len(routes) >= 18
+    before = len(audit_actions(world))
+    for method, suffix in routes:
+        filled = suffix.format(record_id="0" * 36, order_id="0" * 36)
+        hidden = case_path(world, "ann_case", filled)
+        missing = f"/staff/cases/{'0' * 36}{filled}"
+        if method == "GET":
+            answers = [get(world, outsider, hidden), get(world, outsider, missing)]
+        else:
+            answers = [post(world, outsider, hidden), post(world, outsider, missing)]
+        assert answers[0].status_code in (403, 404), (outsider, method, suffix)
+        assert (answers[0].status_code, answers[0].text) == (
+            answers[1].status_code,
+            answers[1].text,
+        )
+        assert CANARY not in answers[0].text
+    assert len(audit_actions(world)) == before
