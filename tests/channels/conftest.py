@@ -28,8 +28,10 @@ from messaging_standins import (
     StandInTelegram,
     StandInTwilio,
 )
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from api.settings import REPO_ROOT, Settings
+from tests.browser import chromium
 
 
 @pytest.fixture(scope="session")
@@ -158,3 +160,25 @@ def messaging_changes(telegram_server: ServerThread, twilio_server: ServerThread
 def messaging_gateway(make_gateway, messaging_changes: dict) -> Gateway:
     """The gateway with every messaging channel on, in front of the stand-in Rasa."""
     return make_gateway(**messaging_changes)
+
+
+# ---------- the browser (Debian's Chromium through Playwright) ----------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()

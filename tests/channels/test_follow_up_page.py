@@ -8,7 +8,6 @@ storage, a cookie or an address, and every way out forgets it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -24,29 +23,7 @@ from test_follow_up_api import (
 )
 from test_web_page import GREETING, SCREENSHOTS, STORE_KEY, assert_exited
 
-from tests.browser import chromium
-
 TEAM_TEXT = "Thank you for getting in touch. Reply here whenever it is safe."
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Its own Chromium, closed after this module (one sync Playwright at a time)."""
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(context: BrowserContext) -> Page:
-    return context.new_page()
 
 
 @pytest.fixture(scope="session")

@@ -10,38 +10,15 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from channel_standins import Gateway, ServerThread, StandInRasa
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-
-from tests.browser import chromium
 
 GREETING = "Hello. Is it safe for you to talk right now?"
 STORE_KEY = "quietdoor-chat"
 # Screenshots for a person to look at (calm, neutral, tidy); the system temp folder by default.
 SCREENSHOTS = Path(os.environ.get("QD_SCREENSHOT_DIR", tempfile.gettempdir()))
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(context: BrowserContext) -> Page:
-    return context.new_page()
 
 
 def open_chat(page: Page, gateway: Gateway, other_site: ServerThread) -> str:
