@@ -165,8 +165,10 @@ def messaging_gateway(make_gateway, messaging_changes: dict) -> Gateway:
 # ---------- the browser (Debian's Chromium through Playwright) ----------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module, closed with it: sync Playwright keeps an event loop running
+    in this thread, which the asyncio tests of later modules must not find."""
     with chromium() as browser:
         yield browser
 
