@@ -2,7 +2,8 @@
 
 Each row carries what a caseworker with forty cases needs to decide what to do next: the
 deadline, whether the alert was acknowledged, who holds it, whether first contact happened (and
-was "not safe to talk"), the DASH risk, overdue security repairs and reviews due.
+was "not safe to talk"), the DASH risk, overdue security repairs, reviews due, and messages from
+an anonymous reporter that nobody has answered yet.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from api.alerts.models import Alert
 from api.cases.models import Case
 from api.casework.access import visible_cases
 from api.casework.desk import Desk
-from api.casework.models import CaseEntry, RepairOrder
+from api.casework.models import CaseEntry, FollowUpMessage, RepairOrder
 from api.staff.models import StaffUser
 
 _URGENCY_RANK = {"emergency": 0, "priority": 1, "standard": 2}
@@ -39,6 +41,7 @@ class QueueRow:
     risk_level: str | None
     overdue_repairs: int
     review_due: bool
+    unanswered_messages: int  # from an anonymous reporter since the team last wrote
 
 
 def queue(desk: Desk) -> list[QueueRow]:
@@ -60,6 +63,22 @@ def queue(desk: Desk) -> list[QueueRow]:
         .limit(1)
         .scalar_subquery()
     )
+    team_message = aliased(FollowUpMessage)
+    last_team_message = (
+        select(func.max(team_message.created_at))
+        .where(team_message.case_id == cases.c.id, team_message.from_reporter.is_(False))
+        .correlate(cases)
+        .scalar_subquery()
+    )
+    unanswered = (
+        select(func.count())
+        .where(
+            FollowUpMessage.case_id == cases.c.id,
+            FollowUpMessage.from_reporter.is_(True),
+            or_(last_team_message.is_(None), FollowUpMessage.created_at > last_team_message),
+        )
+        .scalar_subquery()
+    )
     rank = sql_case(_URGENCY_RANK, value=cases.c.urgency, else_=3)
     rows = desk.session.execute(
         select(
@@ -69,6 +88,7 @@ def queue(desk: Desk) -> list[QueueRow]:
             StaffUser.email.label("holder"),
             overdue.label("overdue_repairs"),
             last_outcome.label("last_outcome"),
+            unanswered.label("unanswered_messages"),
         )
         .outerjoin(Alert, Alert.case_id == cases.c.id)
         .outerjoin(StaffUser, StaffUser.id == cases.c.assigned_to)
@@ -90,6 +110,7 @@ def queue(desk: Desk) -> list[QueueRow]:
             risk_level=row.risk_level,
             overdue_repairs=row.overdue_repairs or 0,
             review_due=row.review_due_at is not None and row.review_due_at <= desk.now,
+            unanswered_messages=row.unanswered_messages or 0,
         )
         for row in rows
     ]

@@ -103,6 +103,7 @@ class QueueRowOut(BaseModel):
     risk_level: str | None
     overdue_repairs: int
     review_due: bool
+    unanswered_messages: int
 
 
 class CaseOut(BaseModel):

@@ -331,3 +331,30 @@ def test_feedback_is_asked_for_only_where_it_is_safe(world: World) -> None:
         "Ask for feedback by the safe method (phone) at the safe times.",
     ) in kinds
     assert api(world, "ann", "GET", "ann_case", "/messages").json() == []
+
+
+def test_the_queue_shows_reporter_messages_nobody_has_answered(world: World) -> None:
+    from api.casework.follow_up import reporter_says
+
+    def waiting() -> int:
+        queue = world.request("ann", "GET", "/api/v1/queue").json()
+        [row] = [r for r in queue if r["case_id"] == world.case_id("anon_case")]
+        return row["unanswered_messages"]
+
+    assert waiting() == 0
+    with session_factory(world.settings)() as db:
+        for text in ("Are you there?", "It is safe after 3pm."):
+            reporter_says(
+                db,
+                keyring_from(world.settings),
+                hash_key_from(world.settings),
+                code=world.follow_up_code,
+                text=text,
+                address="203.0.113.9",
+                now=utcnow(),
+            )
+    assert waiting() == 2
+    api(world, "ann", "POST", "anon_case", "/messages", text="Yes, we will call after 3pm.")
+    assert waiting() == 0
+    page = world.request("ann", "GET", "/staff/queue").text
+    assert "None to answer" in page
