@@ -118,11 +118,11 @@ class GatewayInput(RestInput):
                     )
                 )
             except asyncio.CancelledError:
-                structlogger.error("gateway.message.received.timeout")
+                structlogger.error("gateway.turn.cancelled")  # no values: never the text
             except Exception as exc:
                 # Type and place only: an exception's message or traceback may quote the text.
                 structlogger.error(
-                    "gateway.message.received.failure",
+                    "gateway.turn.failed",
                     error_type=type(exc).__name__,
                     where=_where(exc),
                 )

@@ -122,7 +122,7 @@ class Conversations:
                 keep=self.keep,
             )
         except Exception as error:  # storage down or keys wrong: still answer with the numbers
-            log.error("inbound message could not be recorded (%s)", type(error).__name__)
+            log.error("inbound delivery could not be recorded (%s)", type(error).__name__)
             emergency = safety.is_emergency(delivery.text)
             return Turn(pseudonym, self._safety_net(kept=False, emergency_first=emergency))
         if unread is None:

@@ -249,7 +249,7 @@ async def test_a_failure_answers_a_json_list_and_logs_neither_text_nor_sender(
     assert content_type.startswith("application/json")
     assert replies == [{"recipient_id": SENDER, "text": "Before the failure."}]
     # The failure is logged, by type and place only.
-    [entry] = [e for e in logs if e["event"].startswith("gateway.message.received")]
+    [entry] = [e for e in logs if e["event"].startswith("gateway.turn.")]
     assert entry["log_level"] == "error"
     if error is RuntimeError:
         assert entry["error_type"] == "RuntimeError"
