@@ -83,12 +83,15 @@ class Conversations:
         self._clock = clock
         self._sessions = session_factory(settings)
         self._locks = KeyedLocks()
+        # Parsed once: `messaging_channels` only builds this when the keys are sound.
+        self._keyring = keyring_from(settings)
+        self._hash_key = hash_key_from(settings)
 
     def now(self) -> dt.datetime:
         return self._clock()
 
     def pseudonym(self, channel: str, address: str) -> str:
-        return pseudonym_for(hash_key_from(self.settings), channel, address)
+        return pseudonym_for(self._hash_key, channel, address)
 
     def rasa(self) -> RasaClient:
         return shared_client(
@@ -111,17 +114,15 @@ class Conversations:
         try:
             unread = await self._db(
                 inbox.receive,
-                keyring_from(self.settings),
+                self._keyring,
                 delivery,
                 pseudonym=pseudonym,
-                delivery_hash=delivery_hash(
-                    hash_key_from(self.settings), delivery.channel, delivery.delivery_id
-                ),
+                delivery_hash=delivery_hash(self._hash_key, delivery.channel, delivery.delivery_id),
                 now=self._clock(),
                 lease=TURN_LEASE,
                 keep=self.keep,
             )
-        except Exception as error:  # storage down or keys wrong: still answer with the numbers
+        except Exception as error:  # storage down: still answer with the numbers
             log.error("inbound delivery could not be recorded (%s)", type(error).__name__)
             emergency = safety.is_emergency(delivery.text)
             return Turn(pseudonym, self._safety_net(kept=False, emergency_first=emergency))
@@ -134,7 +135,7 @@ class Conversations:
             replies: list[Reply] = []
             older = await self._db(
                 inbox.claim_due,
-                keyring_from(self.settings),
+                self._keyring,
                 now=self._clock(),
                 lease=TURN_LEASE,
                 pseudonym=pseudonym,
@@ -148,9 +149,7 @@ class Conversations:
 
     async def retry_due(self) -> list[Turn]:
         """Messages Rasa could not read before, read now (for the inbox worker to send)."""
-        due = await self._db(
-            inbox.claim_due, keyring_from(self.settings), now=self._clock(), lease=TURN_LEASE
-        )
+        due = await self._db(inbox.claim_due, self._keyring, now=self._clock(), lease=TURN_LEASE)
         turns = []
         for message in due:
             async with self._locks.hold(message.pseudonym):
@@ -257,7 +256,7 @@ class Conversations:
         return [numbers, status] if emergency_first else [status, numbers]
 
     async def _contact(self, pseudonym: str) -> Contact | None:
-        return await self._db(contacts.load, keyring_from(self.settings), pseudonym)
+        return await self._db(contacts.load, self._keyring, pseudonym)
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await in_session(self._sessions, fn, *args, **kwargs)

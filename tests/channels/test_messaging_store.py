@@ -119,3 +119,26 @@ def test_telegram_ids_are_kept_only_while_telegram_lets_them_be_deleted(db: Sess
     assert message_log.deletable_ids(db, "p1", T0 + dt.timedelta(hours=2)) == [1, 2, 3]
     assert message_log.deletable_ids(db, "p1", T0 + dt.timedelta(hours=48, minutes=30)) == [3]
     assert message_log.purge(db, T0 + dt.timedelta(hours=48, minutes=30)) == 2
+
+
+def test_the_product_only_ever_replies_within_the_keep_window(tmp_path: Path) -> None:
+    """SECURITY.md 13: nothing is sent to a number that has not just written to us."""
+    from api.org.profile import profile_for
+    from channels.messaging.contacts import Contact
+    from channels.messaging.conversation import Conversations
+
+    now = [T0]
+    settings = Settings(
+        var_dir=tmp_path / "var",
+        org_dir=REPO_ROOT / "orgs",
+        master_keys=f"k1:{base64.b64encode(os.urandom(32)).decode()}",
+        hash_key=base64.b64encode(os.urandom(32)).decode(),
+        messaging_keep_minutes=15,
+    )
+    conversations = Conversations(settings, profile_for(settings), clock=lambda: now[0])
+    contact = Contact("sms-x", "sms", "+447700900999", None, "discreet", True, [], T0)
+    assert conversations.may_send_to(contact)
+    now[0] = T0 + KEEP
+    assert conversations.may_send_to(contact)
+    now[0] = T0 + KEEP + dt.timedelta(seconds=1)
+    assert not conversations.may_send_to(contact)
