@@ -1,56 +1,31 @@
-"""The report's slots, their allowed values, and how they become a case-service payload.
+"""The report's slots in the conversation, and what the actions take from the contract.
 
-Inside the conversation a skipped question holds the sentinel "skipped" so the form does not
-ask it again; the case service gets null for it.
+The allowed values, limits and the payload builder live in `contract.report`, shared with the
+case service; they are re-exported here so every action imports one place. What stays here
+needs Rasa: the form's slot list, the idempotency key and the channel from the tracker.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-SKIPPED = "skipped"
-UNKNOWN = "unknown"
-DONE = "done"
-
-REPORTER_TYPES = ("self", "neighbour", "contractor", "agency", "friend_family", "other")
-ABUSE_KINDS = (
-    "physical",
-    "sexual",
-    "violent_threatening",
-    "coercive_control",
-    "economic",
-    "psychological",
-    "online",
-    "other",
-)
-CONTACT_METHODS = ("phone", "text", "email", "in_person", "trusted_person", "none")
-# Methods that need a number, address or person before anyone can use them.
-METHODS_NEEDING_DETAIL = ("phone", "text", "email", "trusted_person")
-YES_NO_UNKNOWN = ("yes", "no", UNKNOWN)
-INTERPRETERS = ("none", "language", "bsl", UNKNOWN)
-CHANNELS = ("web", "sms", "whatsapp", "telegram")
-
-FREE_TEXT_LIMITS = {
-    "what_happening": 5000,
-    "location": 1000,
-    "contact_detail": 300,
-    "safe_times": 1000,
-    "code_word": 100,
-    "language": 100,
-}
-YES_NO_SLOTS = (
-    "children",
-    "immediate_danger",
-    "voicemail_safe",
-    "letter_safe",
-    "consent_to_share",
-    "security_needed",
-)
+from contract.report import ABUSE_KINDS as ABUSE_KINDS
+from contract.report import CHANNELS
+from contract.report import CONTACT_METHODS as CONTACT_METHODS
+from contract.report import DONE as DONE
+from contract.report import FREE_TEXT_LIMITS as FREE_TEXT_LIMITS
+from contract.report import INTERPRETERS as INTERPRETERS
+from contract.report import METHODS_NEEDING_DETAIL as METHODS_NEEDING_DETAIL
+from contract.report import REPORTER_TYPES as REPORTER_TYPES
+from contract.report import SKIPPED as SKIPPED
+from contract.report import UNKNOWN as UNKNOWN
+from contract.report import YES_NO_UNKNOWN as YES_NO_UNKNOWN
+from contract.report import case_payload as case_payload
+from contract.report import chosen_kinds as chosen_kinds
+from contract.report import is_anonymous as is_anonymous
 
 # Every slot that holds part of a report; all are cleared once it is sent or dropped.
 REPORT_SLOTS = (
@@ -74,52 +49,6 @@ REPORT_SLOTS = (
     "send_report",
     "report_pending",
 )
-
-
-def _choice(value: Any, allowed: tuple) -> str | None:
-    return value if value in allowed else None
-
-
-def _text(value: Any, limit: int) -> str | None:
-    if not isinstance(value, str) or value == SKIPPED:
-        return None
-    value = value.strip()
-    return value[:limit] or None
-
-
-def chosen_kinds(value: Any) -> list[str]:
-    """Valid abuse kinds from a list slot, in order, without repeats or sentinels."""
-    values = value if isinstance(value, list) else [value]
-    kinds: list[str] = []
-    for kind in values:
-        if kind in ABUSE_KINDS and kind not in kinds:
-            kinds.append(kind)
-    return kinds
-
-
-def is_anonymous(contact_method: str | None) -> bool:
-    """No contact method (chosen "none", or skipped) means nobody will contact the reporter."""
-    return contact_method in (None, "none")
-
-
-def case_payload(slots: Mapping[str, Any], idempotency_key: str, channel: str) -> dict[str, Any]:
-    """Build the POST /internal/cases body: exactly the contract's fields, sentinels as null."""
-    contact_method = _choice(slots.get("contact_method"), CONTACT_METHODS)
-    payload: dict[str, Any] = {
-        "idempotency_key": idempotency_key,
-        "channel": channel if channel in CHANNELS else "web",
-        "reporter_type": _choice(slots.get("reporter_type"), REPORTER_TYPES) or "other",
-        "abuse_kinds": chosen_kinds(slots.get("abuse_kinds")),
-        "contact_method": contact_method,
-        "interpreter": _choice(slots.get("interpreter"), INTERPRETERS),
-    }
-    for slot, limit in FREE_TEXT_LIMITS.items():
-        payload[slot] = _text(slots.get(slot), limit)
-    for slot in YES_NO_SLOTS:
-        payload[slot] = _choice(slots.get(slot), YES_NO_UNKNOWN)
-    if contact_method not in METHODS_NEEDING_DETAIL:
-        payload["contact_detail"] = None
-    return payload
 
 
 def idempotency_key(tracker: Tracker) -> str:

@@ -1,33 +1,40 @@
 """The `POST /internal/cases` contract of docs/architecture.md, enforced by pydantic.
 
 Unknown fields and oversized text are refused with 422, so a caller's mistake is seen at once and
-never stored. The field groups below say where each field lives; a test checks every field is in
-exactly one group, so a new field cannot end up in plaintext by accident.
+never stored. The allowed values, the limits and the field groups (where each field is kept) come
+from `contract.report`, which the actions build the body with.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-YesNoUnknown = Literal["yes", "no", "unknown"]
-Channel = Literal["web", "sms", "whatsapp", "telegram"]
-ReporterType = Literal["self", "neighbour", "contractor", "agency", "friend_family", "other"]
-AbuseKind = Literal[
-    "physical",
-    "sexual",
-    "violent_threatening",
-    "coercive_control",
-    "economic",
-    "psychological",
-    "online",
-    "other",
-]
-ContactMethod = Literal["phone", "text", "email", "in_person", "trusted_person", "none"]
-Interpreter = Literal["none", "language", "bsl", "unknown"]
-Urgency = Literal["emergency", "priority", "standard"]
+from contract.report import (
+    ABUSE_KINDS,
+    CHANNELS,
+    CONTACT_METHODS,
+    FREE_TEXT_LIMITS,
+    INTERPRETERS,
+    REPORTER_TYPES,
+    URGENCIES,
+    YES_NO_UNKNOWN,
+)
+from contract.report import CONTACT_FIELDS as CONTACT_FIELDS
+from contract.report import HASHED_FIELDS as HASHED_FIELDS
+from contract.report import PLAIN_FIELDS as PLAIN_FIELDS
+from contract.report import REPORT_FIELDS as REPORT_FIELDS
+
+# The allowed values come from the contract shared with the actions (contract/report.py).
+YesNoUnknown = Literal[YES_NO_UNKNOWN]  # type: ignore[valid-type]
+Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+ReporterType = Literal[REPORTER_TYPES]  # type: ignore[valid-type]
+AbuseKind = Literal[ABUSE_KINDS]  # type: ignore[valid-type]
+ContactMethod = Literal[CONTACT_METHODS]  # type: ignore[valid-type]
+Interpreter = Literal[INTERPRETERS]  # type: ignore[valid-type]
+Urgency = Literal[URGENCIES]  # type: ignore[valid-type]
 
 
 def _encodable(value: str) -> str:
@@ -39,15 +46,20 @@ def _encodable(value: str) -> str:
     return value
 
 
-LongText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=5000), AfterValidator(_encodable)
-]
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_encodable)
-]
-ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(_encodable)
-]
+def _free_text(field: str) -> Any:
+    """Trimmed text, refused past the contract's limit for `field` (the actions cut to it)."""
+    limit = FREE_TEXT_LIMITS[field]
+    return Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=limit), AfterValidator(_encodable)
+    ]
+
+
+WhatHappening = _free_text("what_happening")
+Location = _free_text("location")
+ContactDetail = _free_text("contact_detail")
+SafeTimes = _free_text("safe_times")
+CodeWord = _free_text("code_word")
+Language = _free_text("language")
 
 
 class CaseIn(BaseModel):
@@ -60,39 +72,21 @@ class CaseIn(BaseModel):
     ]
     channel: Channel
     reporter_type: ReporterType
-    what_happening: LongText | None = None
-    abuse_kinds: list[AbuseKind] | None = Field(default=None, max_length=8)
-    location: Text | None = None
+    what_happening: WhatHappening | None = None
+    abuse_kinds: list[AbuseKind] | None = Field(default=None, max_length=len(ABUSE_KINDS))
+    location: Location | None = None
     children: YesNoUnknown | None = None
     immediate_danger: YesNoUnknown | None = None
     contact_method: ContactMethod | None = None
-    contact_detail: Text | None = None
-    safe_times: Text | None = None
+    contact_detail: ContactDetail | None = None
+    safe_times: SafeTimes | None = None
     voicemail_safe: YesNoUnknown | None = None
     letter_safe: YesNoUnknown | None = None
-    code_word: ShortText | None = None
-    language: ShortText | None = None
+    code_word: CodeWord | None = None
+    language: Language | None = None
     interpreter: Interpreter | None = None
     consent_to_share: YesNoUnknown | None = None
     security_needed: YesNoUnknown | None = None
-
-
-#: Stored in plain columns because triage and the alert need them without a key.
-PLAIN_FIELDS = ("channel", "reporter_type", "children", "immediate_danger", "contact_method")
-#: Sealed together in `cases.sealed_report`.
-REPORT_FIELDS = ("what_happening", "abuse_kinds", "location", "consent_to_share", "security_needed")
-#: Sealed together in `cases.sealed_contact`, opened only to make contact.
-CONTACT_FIELDS = (
-    "contact_detail",
-    "safe_times",
-    "voicemail_safe",
-    "letter_safe",
-    "code_word",
-    "language",
-    "interpreter",
-)
-#: Stored only as a keyed hash.
-HASHED_FIELDS = ("idempotency_key",)
 
 
 class CaseOut(BaseModel):

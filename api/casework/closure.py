@@ -15,12 +15,12 @@ from api.casework.follow_up import post_to_reporter
 from api.casework.models import CLOSURE_REASONS
 from api.casework.records import write_entry
 from api.casework.workflow import BadRequest
+from contract.report import REACHABLE_METHODS
 
 FEEDBACK_MESSAGE = (
     "Your case has now been closed. If you would like to tell us how we did, "
     "you can reply here. You do not have to."
 )
-SAFE_METHODS = ("phone", "text", "email", "in_person", "trusted_person")
 
 
 def close(
@@ -47,7 +47,7 @@ def _ask_for_feedback(desk: Desk, case: Case) -> None:
         write_entry(
             desk, case, "action_taken", {"text": "Feedback asked for on the follow-up page."}
         )
-    elif case.contact_method in SAFE_METHODS:
+    elif case.contact_method in REACHABLE_METHODS:
         text = f"Ask for feedback by the safe method ({case.contact_method}) at the safe times."
         write_entry(desk, case, "action_taken", {"text": text})
     else:

@@ -18,8 +18,10 @@ from api.casework.desk import Desk
 from api.casework.models import CONTACT_OUTCOMES, CaseEntry
 from api.casework.records import write_entry
 from api.casework.workflow import BadRequest, advance
+from contract.report import REACHABLE_METHODS
 
-CONTACT_METHODS = ("phone", "text", "email", "in_person", "trusted_person", "letter")
+#: How a contact attempt was made: any way a report can ask to be reached, or a letter.
+CONTACT_METHODS = REACHABLE_METHODS + ("letter",)
 WRITABLE_KINDS = ("note", "contact", "action_taken", "action_not_taken")
 _TABLE = CaseEntry.__tablename__
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.casework.entries import CONTACT_METHODS
 from api.casework.models import CLOSURE_REASONS, CONTACT_OUTCOMES, LAWFUL_BASES, REVIEW_OUTCOMES
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=5000)]
@@ -41,7 +42,7 @@ class EntryIn(Strict):
     kind: Literal["note", "contact", "action_taken", "action_not_taken"]
     text: Text
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    method: Literal["phone", "text", "email", "in_person", "trusted_person", "letter"] | None = None
+    method: Literal[CONTACT_METHODS] | None = None  # type: ignore[valid-type]
     outcome: Literal[CONTACT_OUTCOMES] | None = None  # type: ignore[valid-type]
 
 

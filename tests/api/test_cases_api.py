@@ -18,13 +18,6 @@ from sqlalchemy import func, select
 from api.alerts.models import Alert
 from api.cases.codes import ALPHABET
 from api.cases.models import Case
-from api.cases.schemas import (
-    CONTACT_FIELDS,
-    HASHED_FIELDS,
-    PLAIN_FIELDS,
-    REPORT_FIELDS,
-    CaseIn,
-)
 from api.cases.service import find_by_follow_up_code
 from api.crypto.keys import hash_key_from
 from api.db import dispose_engines, session_factory
@@ -109,12 +102,6 @@ def test_malformed_bodies_are_4xx_never_500(
 
 def test_missing_required_fields_are_422(client: TestClient, auth: dict[str, str]) -> None:
     assert client.post(URL, json={"channel": "web"}, headers=auth).status_code == 422
-
-
-def test_every_field_has_exactly_one_home() -> None:
-    homes = PLAIN_FIELDS + REPORT_FIELDS + CONTACT_FIELDS + HASHED_FIELDS
-    assert sorted(homes) == sorted(CaseIn.model_fields)
-    assert len(homes) == len(set(homes))
 
 
 @pytest.mark.parametrize(

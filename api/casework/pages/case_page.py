@@ -26,7 +26,6 @@ from api.casework.dependencies import PageDesk
 from api.casework.desk import Desk
 from api.casework.models import CLOSURE_REASONS, CONTACT_OUTCOMES, LAWFUL_BASES, REVIEW_OUTCOMES
 from api.casework.pages.rendering import (
-    CONTACT_METHODS,
     DONE,
     NOTE_KINDS,
     Problem,
@@ -142,7 +141,7 @@ def case_page_response(
         "org_name": profile.name,
         "o": {
             "reveal": options("reveal_reason", REVEAL_REASONS),
-            "method": options("method", CONTACT_METHODS),
+            "method": options("method", entries.CONTACT_METHODS),
             "outcome": options("outcome", CONTACT_OUTCOMES),
             "kind": options("kind", NOTE_KINDS),
             "basis": options("basis", LAWFUL_BASES),

@@ -131,7 +131,6 @@ def options(kind: str, codes: Iterable[str]) -> list[tuple[str, str]]:
 
 
 NOTE_REMINDER = "Record facts: what was said and done, when, by whom. No opinions."
-CONTACT_METHODS = ("phone", "text", "email", "in_person", "trusted_person", "letter")
 NOTE_KINDS = ("note", "action_taken", "action_not_taken")
 
 #: What a redirect back to the case says happened (only these codes; nothing personal in a URL).
