@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -20,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.contact_parsing import email_in, phone_in
 from actions.report_questions import report_questions
 from actions.report_slots import (
     ABUSE_KINDS,
@@ -48,8 +48,6 @@ HANDED_BACK_INTENTS = {
     "goodbye",
 }
 _YES_NO = YES_NO_UNKNOWN + (SKIPPED,)
-_PHONE = re.compile(r"^\+?\d{10,13}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Words in the interpreter lookup that ask for an interpreter without naming a language.
 _GENERIC_LANGUAGE_WORDS = {"translator", "another language", "different language"}
 
@@ -177,18 +175,18 @@ class ValidateReportForm(FormValidationAction):
     def validate_contact_detail(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Validated:
-        """A phone number or email must look like one; a trusted person can be any text."""
+        """The one number or email in the answer ("text me on 07700 900123 after 6pm" gives
+        "+447700900123"); none or two is asked again. A trusted person can be any text."""
         checked = _free_text("contact_detail", value)
         detail = checked["contact_detail"]
         method = tracker.get_slot("contact_method")
         if detail in (None, SKIPPED) or method == "trusted_person":
             return checked
-        if method in ("phone", "text"):
-            digits = re.sub(r"[\s\-().]", "", detail)
-            if _PHONE.match(digits):
-                return {"contact_detail": digits}
-        elif method == "email" and _EMAIL.match(detail):
-            return {"contact_detail": detail}
+        found = phone_in(detail) if method in ("phone", "text") else None
+        if method == "email":
+            found = email_in(detail)
+        if found:
+            return {"contact_detail": found}
         dispatcher.utter_message(response="utter_invalid_contact_detail")
         return {"contact_detail": None}
 

@@ -225,7 +225,10 @@ def test_a_phone_number_is_checked_and_tidied() -> None:
     )
     events, responses = run_action(ACTION, good)
     assert responses == []
-    assert slot_values(events) == {"contact_detail": "07700900123", "requested_slot": "safe_times"}
+    assert slot_values(events) == {
+        "contact_detail": "+447700900123",
+        "requested_slot": "safe_times",
+    }
 
 
 def test_naming_a_language_answers_the_language_question_too() -> None:
