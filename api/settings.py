@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     actions_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: float = 20.0
     session_idle_minutes: int = 30
+    # The web chat clears itself after this long without a key press, click or reply (a warning
+    # comes a minute before), so an unattended screen does not keep a disclosure.
+    chat_idle_seconds: int = Field(default=300, gt=60)
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None

@@ -1,4 +1,4 @@
-"""The web chat: the page, its two assets, the message endpoint and the quick-exit wipe.
+"""The web chat: the page, its three assets, the message endpoint and the quick-exit wipe.
 
 Follow-up with a code (channels/web/follow_up.py) is included here, so the app needs no line.
 
@@ -13,10 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
-import jinja2
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
@@ -25,17 +23,14 @@ from api.settings import Settings, get_settings
 from channels import safety
 from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
 from channels.web.follow_up import router as follow_up_router
+from channels.web.privacy import router as privacy_router
 from channels.web.schemas import ChatMessage, ExitRequest, read_json
+from channels.web.templates import STATIC_DIR, page_title, templates
 
 log = logging.getLogger("quietdoor.channels.web")
 
-STATIC_DIR = Path(__file__).parent / "static"
-_templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(STATIC_DIR),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
 _ASSETS = {
+    "exit.js": "text/javascript; charset=utf-8",
     "chat.js": "text/javascript; charset=utf-8",
     "chat.css": "text/css; charset=utf-8",
 }
@@ -53,6 +48,7 @@ async def _close_pooled_clients(app: FastAPI) -> AsyncIterator[None]:
 
 router = APIRouter(lifespan=_close_pooled_clients, tags=["web chat"])
 router.include_router(follow_up_router)  # POST /chat/follow-up, /chat/follow-up/messages
+router.include_router(privacy_router)  # GET /privacy
 
 
 async def rasa_client(settings: Annotated[Settings, Depends(get_settings)]) -> RasaClient:
@@ -68,24 +64,25 @@ RasaDep = Annotated[RasaClient, Depends(rasa_client)]
 
 
 @router.get("/", response_class=HTMLResponse)
-def chat_page(profile: ProfileDep) -> HTMLResponse:
-    """The chat page; the exit address and the no-JavaScript help are filled in here."""
+def chat_page(profile: ProfileDep, settings: SettingsDep) -> HTMLResponse:
+    """The chat page; the exit address, idle time and no-JavaScript help are filled in here."""
     helplines = profile.helplines_for("general", profile.nation)
-    html = _templates.get_template("index.html").render(
-        title=profile.wording.get("chat_title", "Support chat"),
+    html = templates.get_template("index.html").render(
+        title=page_title(profile),
         heading=profile.wording.get("page_heading", "Talk to us in confidence"),
         org_name=profile.name,
         exit_url=profile.exit_url,
         online_safety_url=profile.online_safety_url,
         emergency_text=safety.emergency_text(profile),
         helpline=helplines[0] if helplines else None,
+        idle_seconds=settings.chat_idle_seconds,
     )
     return HTMLResponse(html)
 
 
 @router.get("/chat/{name}")
 def chat_asset(name: str) -> Response:
-    """chat.js and chat.css, and nothing else from the folder (no directory serving)."""
+    """exit.js, chat.js and chat.css, and nothing else from the folder (no directory serving)."""
     if name not in _ASSETS:
         return JSONResponse({"detail": "Not found."}, status_code=404)
     return Response((STATIC_DIR / name).read_bytes(), media_type=_ASSETS[name])

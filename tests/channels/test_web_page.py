@@ -1,7 +1,8 @@
-"""The chat page in headless Chromium: quick exit, keyboard use, small screens, buttons, no JS.
+"""The chat page in headless Chromium: quick exit, keyboard use, small screens, buttons, no JS,
+and a chat that lives in the page's memory only.
 
-Each test gets a fresh browser context (its own session storage), opens a neutral "previous"
-page first, then the chat, so Back after an exit can be checked.
+Each test gets a fresh browser context (its own storage), opens a neutral "previous" page first,
+then the chat, so Back after an exit can be checked.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from channel_standins import Gateway, ServerThread, StandInRasa
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 GREETING = "Hello. Is it safe for you to talk right now?"
-STORE_KEY = "quietdoor-chat"
 # Screenshots for a person to look at (calm, neutral, tidy); the system temp folder by default.
 SCREENSHOTS = Path(os.environ.get("QD_SCREENSHOT_DIR", tempfile.gettempdir()))
 
@@ -24,9 +24,15 @@ SCREENSHOTS = Path(os.environ.get("QD_SCREENSHOT_DIR", tempfile.gettempdir()))
 def open_chat(page: Page, gateway: Gateway, other_site: ServerThread) -> str:
     """Visit the previous page, then the chat; wait for the greeting; return the sender id."""
     page.goto(f"{other_site.url}/previous")
-    page.goto(f"{gateway.url}/")
+    with page.expect_request("**/webhooks/rest/webhook") as greeting:
+        page.goto(f"{gateway.url}/")
     expect(page.locator(".msg--bot").first).to_have_text(re.compile(re.escape(GREETING)))
-    return page.evaluate(f"JSON.parse(sessionStorage.getItem('{STORE_KEY}')).sender")
+    return greeting.value.post_data_json["sender"]
+
+
+def storage_keys(page: Page) -> list[list[str]]:
+    """The keys of this tab's session storage and of the origin's local storage."""
+    return page.evaluate("[Object.keys(sessionStorage), Object.keys(localStorage)]")
 
 
 def wait_for_wipe(rasa: StandInRasa, sender: str) -> None:
@@ -44,8 +50,7 @@ def assert_exited(page: Page, gateway: Gateway, other_site: ServerThread) -> Non
     page.wait_for_url(f"{other_site.url}/previous")
     # A non-page address on the chat's origin, in the same tab: its session storage is the chat's.
     page.goto(f"{gateway.url}/chat/chat.css")
-    assert page.evaluate("sessionStorage.length") == 0
-    assert page.evaluate("localStorage.length") == 0
+    assert storage_keys(page) == [[], []]
 
 
 # ---------- quick exit ----------
@@ -192,17 +197,49 @@ def test_keyboard_only_conversation(
     expect(announcer).to_have_text("Echo: hello from the keyboard")
 
 
-def test_reload_keeps_the_tabs_chat_and_sends_no_second_greeting(
+# ---------- the chat is kept in the page's memory only ----------
+
+
+def test_nothing_of_the_chat_is_stored_in_the_browser(
+    context: BrowserContext, page: Page, gateway: Gateway, other_site: ServerThread
+) -> None:
+    open_chat(page, gateway, other_site)
+    page.get_by_role("button", name="Yes, it is safe").click()
+    page.get_by_label("Your message").fill("my code word is bluebell")
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg--bot").last).to_have_text(re.compile("Echo: my code word"))
+    assert storage_keys(page) == [[], []]
+    assert context.cookies() == []
+
+
+def test_reload_shows_a_fresh_chat_and_deletes_the_old_one_on_the_server(
     page: Page, gateway: Gateway, other_site: ServerThread, rasa: StandInRasa
 ) -> None:
     sender = open_chat(page, gateway, other_site)
-    page.get_by_label("Your message").fill("first message")
+    page.get_by_label("Your message").fill("something private")
     page.keyboard.press("Enter")
-    expect(page.locator(".msg--bot").last).to_have_text(re.compile("Echo: first message"))
+    expect(page.locator(".msg--bot").last).to_have_text(re.compile("Echo: something private"))
+    with page.expect_request("**/webhooks/rest/webhook") as greeting:
+        page.reload()
+    expect(page.locator(".msg")).to_have_count(1)
+    expect(page.locator(".msg--bot")).to_have_text(re.compile(re.escape(GREETING)))
+    expect(page.locator("#transcript")).not_to_contain_text("something private")
+    new_sender = greeting.value.post_data_json["sender"]
+    assert new_sender != sender
+    assert rasa.sent_by(new_sender) == ["/greet"]
+    wait_for_wipe(rasa, sender)
+    assert storage_keys(page) == [[], []]
+
+
+def test_an_old_pages_stored_transcript_is_removed(
+    page: Page, gateway: Gateway, other_site: ServerThread
+) -> None:
+    """A tab restored from a version of the page that kept the chat in session storage."""
+    open_chat(page, gateway, other_site)
+    page.evaluate("sessionStorage.setItem('quietdoor-chat', '{\"items\": [\"old\"]}')")
     page.reload()
-    expect(page.locator(".msg")).to_have_count(3)
-    assert page.evaluate(f"JSON.parse(sessionStorage.getItem('{STORE_KEY}')).sender") == sender
-    assert rasa.sent_by(sender) == ["/greet", "first message"]
+    expect(page.locator(".msg")).to_have_count(1)
+    assert storage_keys(page) == [[], []]
 
 
 def test_emergency_words_show_the_numbers_first(
@@ -275,8 +312,6 @@ def test_no_third_party_requests_no_cookies_no_csp_errors(
     assert chat_requests and all(url.startswith(gateway.url) for url in chat_requests)
     assert [p for p in problems if "favicon" not in p] == []
     assert context.cookies() == []
-    assert page.evaluate("localStorage.length") == 0
-    assert page.evaluate("Object.keys(sessionStorage)") == [STORE_KEY]
 
 
 def test_with_javascript_off_exit_is_a_plain_link_and_the_numbers_are_shown(

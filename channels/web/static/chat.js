@@ -1,10 +1,14 @@
 /* Quiet Door web chat.
  *
- * Talks to the gateway's POST /webhooks/rest/webhook. Keeps the tab's chat (sender id and
- * transcript) in sessionStorage only: no cookies, no localStorage. Quick exit (button, skip link,
- * Shift pressed 3 times within 5 seconds, or a reply marked "exit") blanks the page, clears the
- * storage and the transcript, asks the server to delete the conversation, and replaces this page
- * in the history with the exit address, so Back does not return here.
+ * Talks to the gateway's POST /webhooks/rest/webhook. The chat (sender id and transcript) lives
+ * in this script's memory only: no storage, no cookies. Reloading, closing or leaving the page in
+ * any way forgets it and asks the server to delete the conversation, so a restored tab shows a
+ * fresh chat. After data-idle-seconds without a key press, click or reply, a warning comes a
+ * minute ahead, then the screen is cleared, the server copy deleted and a new chat begun.
+ *
+ * Quick exit is exit.js (loaded first, on its own, window.QuietDoorExit): this script tells it the
+ * current sender id, asks it to clear the chat when leaving, and calls it for a typed "exit" or
+ * a reply marked "exit".
  *
  * "Check on a report": an anonymous reporter's follow-up code is kept in a variable of this
  * script only (never in storage, a cookie or an address) and sent in the body of each request to
@@ -14,29 +18,25 @@
 (function () {
   'use strict';
 
-  var STORE_KEY = 'quietdoor-chat';
-  var SHIFT_PRESSES = 3;
-  var SHIFT_WINDOW_MS = 5000;
-  var ANNOUNCE = {
-    two: 'Shift, press 2 more times to exit.',
-    one: 'Shift, press 1 more time to exit.',
-    expired: 'Exit this page expired.',
-    activated: 'Loading.'
-  };
+  var quickExit = window.QuietDoorExit;
   var OFFLINE_TEXT = 'Sorry, your message could not be sent. Check your connection. ' +
     'What you typed is still in the message box, so you can press Try again.';
   var REJECTED_TEXT = 'Sorry, that message could not be sent. You can change it and send it again.';
 
-  var exitUrl = document.body.getAttribute('data-exit-url');
-  var overlay = document.getElementById('exit-overlay');
-  var exitStatus = document.getElementById('exit-status');
-  var dots = document.querySelectorAll('.exit__dot');
+  var IDLE_WARNING_MS = 60000;
+  var IDLE_CHECK_MS = 5000;
+  var IDLE_WARNING_TEXT = 'This chat will clear in 1 minute to keep it private. ' +
+    'Press any key or tap anywhere to keep it.';
+  var IDLE_CLEARED_TEXT = 'The chat was cleared to keep it private.';
+
   var transcript = document.getElementById('transcript');
   var announcer = document.getElementById('announcer');
   var typing = document.getElementById('typing');
   var form = document.getElementById('composer');
   var input = document.getElementById('message');
   var offlineHelp = document.getElementById('offline-help');
+  var idleWarning = document.getElementById('idle-warning');
+  var idleMs = Number(document.body.getAttribute('data-idle-seconds')) * 1000;
 
   var EXIT_PHRASES = ['exit', 'quick exit', 'quickexit', 'exit now', 'exit chat',
     'exit this page', 'exit page'];
@@ -63,99 +63,21 @@
     close: document.getElementById('follow-up-close'),
     error: document.getElementById('follow-up-error')
   };
-  /* The code, in memory only; null when none is in use. */
+  /* The code, in memory only; null when none is in use. Each forgetting starts a new round, so
+   * an answer to a request made before it is dropped. */
   var followUpCode = null;
   var followUpBusy = false;
+  var followUpRound = 0;
 
   var exiting = false;
   var busy = false;
-  var state = loadState() || { sender: newSender(), items: [] };
+  /* The conversation: replaced, never emptied in place, so a reply to an old one is dropped. */
+  var state = null;
+  var lastActivity = Date.now();
+  var idleWarned = false;
+  var pendingNotice = '';
 
-  /* ---------- quick exit ---------- */
-
-  function quickExit(event) {
-    if (event) { event.preventDefault(); }
-    if (exiting) { return; }
-    exiting = true;
-    overlay.hidden = false;
-    exitStatus.textContent = ANNOUNCE.activated;
-    var sender = state.sender;
-    try { window.sessionStorage.clear(); } catch (e) { /* storage blocked: nothing kept */ }
-    state = { sender: sender, items: [] };
-    transcript.replaceChildren();
-    input.value = '';
-    forgetFollowUp();
-    followUp.details.open = false;
-    forgetOnServer(sender);
-    window.location.replace(exitUrl);
-  }
-
-  function forgetOnServer(sender) {
-    var body = JSON.stringify({ sender: sender });
-    var queued = false;
-    try {
-      queued = navigator.sendBeacon('/chat/exit', new Blob([body], { type: 'application/json' }));
-    } catch (e) { queued = false; }
-    if (!queued) {
-      try {
-        fetch('/chat/exit', {
-          method: 'POST', keepalive: true, body: body,
-          headers: { 'Content-Type': 'application/json' }
-        });
-      } catch (e) { /* the conversation still expires on its own */ }
-    }
-  }
-
-  var shiftCount = 0;
-  var shiftTimer = null;
-  var shiftUsedWithOtherKey = false;
-
-  function showShiftCount() {
-    for (var i = 0; i < dots.length; i++) {
-      dots[i].classList.toggle('is-on', i < shiftCount);
-    }
-  }
-
-  function resetShift(announceExpiry) {
-    shiftCount = 0;
-    if (shiftTimer) { window.clearTimeout(shiftTimer); shiftTimer = null; }
-    showShiftCount();
-    exitStatus.textContent = announceExpiry ? ANNOUNCE.expired : '';
-  }
-
-  document.addEventListener('keydown', function (event) {
-    if (event.key === 'Shift') {
-      if (!event.repeat) { shiftUsedWithOtherKey = false; }
-      return;
-    }
-    shiftUsedWithOtherKey = true;
-    if (shiftCount > 0) { resetShift(false); }
-  });
-
-  document.addEventListener('keyup', function (event) {
-    if (event.key !== 'Shift' || shiftUsedWithOtherKey || exiting) { return; }
-    shiftCount += 1;
-    showShiftCount();
-    if (shiftCount >= SHIFT_PRESSES) {
-      quickExit();
-      return;
-    }
-    if (shiftCount === 1) {
-      shiftTimer = window.setTimeout(function () { resetShift(true); }, SHIFT_WINDOW_MS);
-    }
-    exitStatus.textContent = SHIFT_PRESSES - shiftCount === 2 ? ANNOUNCE.two : ANNOUNCE.one;
-  });
-
-  var exitLinks = document.querySelectorAll('[data-quick-exit]');
-  for (var i = 0; i < exitLinks.length; i++) {
-    exitLinks[i].addEventListener('click', quickExit);
-    /* The exit link says role="button", so Space works on it as on any button. */
-    exitLinks[i].addEventListener('keydown', function (event) {
-      if (event.key === ' ') { quickExit(event); }
-    });
-  }
-
-  /* ---------- storage (this tab only) ---------- */
+  /* ---------- one conversation, in memory only ---------- */
 
   function newSender() {
     if (window.crypto && typeof window.crypto.randomUUID === 'function') {
@@ -168,20 +90,69 @@
     }).join('');
   }
 
-  function loadState() {
-    try {
-      var saved = JSON.parse(window.sessionStorage.getItem(STORE_KEY));
-      if (saved && typeof saved.sender === 'string' && Array.isArray(saved.items)) {
-        return saved;
-      }
-    } catch (e) { /* nothing usable stored */ }
-    return null;
+  /* A new sender id and the greeting; `notice` is said to screen readers before the greeting. */
+  function newConversation(notice) {
+    state = { sender: newSender(), items: [] };
+    quickExit.setSender(state.sender);
+    setBusy(false);
+    render();
+    pendingNotice = notice;
+    send('/greet', null, false);
   }
 
-  function saveState() {
-    if (exiting) { return; }
-    try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* ok */ }
+  /* Clears everything the person said or typed from the screen and from memory. */
+  function clearScreen() {
+    state = { sender: state.sender, items: [] };
+    transcript.replaceChildren();
+    input.value = '';
+    forgetFollowUp();
+    followUp.details.open = false;
+    hideIdleWarning();
   }
+
+  /* ---------- clearing after a few idle minutes ---------- */
+
+  function somethingToForget() {
+    return state.items.some(function (item) { return item.who === 'user'; }) ||
+      Boolean(input.value || followUp.code.value || followUp.reply.value) ||
+      followUpCode !== null;
+  }
+
+  function hideIdleWarning() {
+    idleWarned = false;
+    idleWarning.textContent = '';
+  }
+
+  function stillHere() {
+    lastActivity = Date.now();
+    if (idleWarned) { hideIdleWarning(); }
+  }
+
+  /* Measured against the wall clock, so a device woken from sleep clears at once. Waiting for
+   * a reply is not idleness, and a chat with nothing of the person's in it has nothing to clear. */
+  function checkIdle() {
+    if (exiting) { return; }
+    if (busy || followUpBusy || !somethingToForget()) {
+      stillHere();
+      return;
+    }
+    var idle = Date.now() - lastActivity;
+    if (idle >= idleMs) {
+      quickExit.forgetOnServer(state.sender);
+      clearScreen();
+      newConversation(IDLE_CLEARED_TEXT);
+    } else if (idle >= idleMs - IDLE_WARNING_MS && !idleWarned) {
+      idleWarned = true;
+      idleWarning.textContent = IDLE_WARNING_TEXT;
+    }
+  }
+
+  ['keydown', 'pointerdown', 'input'].forEach(function (type) {
+    document.addEventListener(type, stillHere, true);
+  });
+  window.setInterval(checkIdle, IDLE_CHECK_MS);
+  document.addEventListener('visibilitychange', checkIdle);
+  window.addEventListener('focus', checkIdle);
 
   /* ---------- transcript ---------- */
 
@@ -257,17 +228,19 @@
   }
 
   function announce(texts) {
+    var said = pendingNotice ? [pendingNotice].concat(texts) : texts;
+    pendingNotice = '';
     announcer.textContent = '';
-    window.setTimeout(function () { announcer.textContent = texts.join(' '); }, 100);
+    window.setTimeout(function () { announcer.textContent = said.join(' '); }, 100);
   }
 
   /* ---------- sending ---------- */
 
-  function post(message) {
+  function post(sender, message) {
     return fetch('/webhooks/rest/webhook', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ sender: state.sender, message: message }),
+      body: JSON.stringify({ sender: sender, message: message }),
       credentials: 'omit',
       cache: 'no-store',
       referrerPolicy: 'no-referrer'
@@ -296,15 +269,19 @@
       state.items.push(userItem);
     }
     var attempt = { payload: payload, shown: shown, typed: typed };
-    saveState();
+    var conversation = state;
     render();
     scrollToEnd();
     setBusy(true);
-    post(payload).then(function (replies) {
+    post(conversation.sender, payload).then(function (replies) {
+      if (state !== conversation || exiting) { return; }
       setBusy(false);
+      stillHere();
       received(Array.isArray(replies) ? replies : [], attempt, userItem);
     }, function (error) {
+      if (state !== conversation || exiting) { return; }
       setBusy(false);
+      stillHere();
       failed(attempt, userItem, Boolean(error && error.rejected));
     });
   }
@@ -316,7 +293,7 @@
 
   function received(replies, attempt, userItem) {
     if (replies.some(function (r) { return kindOf(r) === 'exit'; })) {
-      quickExit();
+      quickExit.exit();
       return;
     }
     var notTaken = replies.some(function (r) { return kindOf(r) === 'unavailable'; });
@@ -337,7 +314,6 @@
     });
     if (userItem) { userItem.status = notTaken ? 'failed' : 'sent'; }
     if (notTaken) { keepUnsent(attempt); }
-    saveState();
     render();
     scrollToEnd();
     announce(texts);
@@ -353,7 +329,6 @@
       texts.push(help);
     }
     keepUnsent(attempt);
-    saveState();
     render();
     scrollToEnd();
     announce(texts);
@@ -380,6 +355,7 @@
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     var text = input.value;
+    if (isExitWords(text)) { quickExit.exit(); return; }
     if (!text.trim() || busy) { return; }
     input.value = '';
     send(text, text, true);
@@ -499,6 +475,8 @@
   }
 
   function forgetFollowUp() {
+    followUpRound += 1;
+    setFollowUpBusy(false);
     followUpCode = null;
     followUp.code.value = '';
     followUp.reply.value = '';
@@ -520,14 +498,28 @@
     followUp.code.focus();
   }
 
-  function lookUp(code, afterwards) {
-    if (followUpBusy || exiting) { return; }
+  /* One request to the team's side; an answer after leaving or forgetting the code is dropped. */
+  function followUpRequest(path, body, answered, offline) {
+    var round = followUpRound;
     setFollowUpBusy(true);
     showFollowUpError('');
-    followUpPost('/chat/follow-up', { code: code }).then(function (result) {
+    followUpPost(path, body).then(function (result) {
+      if (round !== followUpRound || exiting) { return; }
       setFollowUpBusy(false);
-      if (exiting) { return; }
-      if (result.data && result.data.exit === true) { quickExit(); return; }
+      stillHere();
+      if (result.data && result.data.exit === true) { quickExit.exit(); return; }
+      answered(result);
+    }, function () {
+      if (round !== followUpRound || exiting) { return; }
+      setFollowUpBusy(false);
+      stillHere();
+      offline();
+    });
+  }
+
+  function lookUp(code, afterwards) {
+    if (followUpBusy || exiting) { return; }
+    followUpRequest('/chat/follow-up', { code: code }, function (result) {
       if (result.status === 200 && result.data) {
         followUpCode = code;
         followUp.code.value = '';
@@ -542,7 +534,6 @@
       showFollowUpError(problemText(result, FOLLOW_UP_WRONG),
         followUpCode === null ? followUp.code : null);
     }, function () {
-      setFollowUpBusy(false);
       showFollowUpError(FOLLOW_UP_OFFLINE, followUpCode === null ? followUp.code : null);
     });
   }
@@ -550,7 +541,7 @@
   followUp.codeForm.addEventListener('submit', function (event) {
     event.preventDefault();
     var code = followUp.code.value.trim();
-    if (isExitWords(code)) { quickExit(); return; }
+    if (isExitWords(code)) { quickExit.exit(); return; }
     if (!code) {
       showFollowUpError('Enter your follow-up code.', followUp.code);
       return;
@@ -572,15 +563,10 @@
   followUp.replyForm.addEventListener('submit', function (event) {
     event.preventDefault();
     var text = followUp.reply.value;
-    if (isExitWords(text)) { quickExit(); return; }
+    if (isExitWords(text)) { quickExit.exit(); return; }
     if (!text.trim() || followUpBusy || followUpCode === null) { return; }
-    setFollowUpBusy(true);
-    showFollowUpError('');
-    followUpPost('/chat/follow-up/messages', { code: followUpCode, message: text })
-      .then(function (result) {
-        setFollowUpBusy(false);
-        if (exiting) { return; }
-        if (result.data && result.data.exit === true) { quickExit(); return; }
+    followUpRequest('/chat/follow-up/messages', { code: followUpCode, message: text },
+      function (result) {
         if (result.status === 200 && result.data) {
           if (followUp.reply.value === text) { followUp.reply.value = ''; }
           showReport(result.data);
@@ -593,7 +579,6 @@
         }
         showFollowUpError(problemText(result, REJECTED_TEXT), followUp.reply);
       }, function () {
-        setFollowUpBusy(false);
         showFollowUpError(FOLLOW_UP_OFFLINE, followUp.reply);
       });
   });
@@ -606,23 +591,30 @@
     }
   });
 
-  /* Leaving the page in any way forgets the code, so Back (or the back-forward cache) never
-   * shows the report again. */
-  window.addEventListener('pagehide', forgetFollowUp);
+  /* ---------- leaving, and coming back ---------- */
+
+  quickExit.onExit(function () {
+    exiting = true;
+    clearScreen();
+  });
+
+  /* Leaving the page in any way (reload, close, another address) forgets the chat and the code
+   * and deletes the server copy, so Back, the back-forward cache or a restored tab never shows
+   * them again. */
+  window.addEventListener('pagehide', function () {
+    if (exiting) { return; }
+    quickExit.forgetOnServer(state.sender);
+    clearScreen();
+  });
+
+  window.addEventListener('pageshow', function (event) {
+    if (event.persisted && !exiting) { newConversation(''); }
+  });
 
   /* ---------- start ---------- */
 
   var shown = document.querySelectorAll('.js-only');
   for (var j = 0; j < shown.length; j++) { shown[j].hidden = false; }
 
-  state.items.forEach(function (item) {
-    if (item.who === 'user' && item.status === 'sending') {
-      item.status = 'failed';
-      if (!input.value) { input.value = item.text; }
-    }
-  });
-  saveState();
-  render();
-  scrollToEnd();
-  if (!state.items.length) { send('/greet', null, false); }
+  newConversation('');
 }());
