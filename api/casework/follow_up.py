@@ -44,9 +44,12 @@ STATUS_WORDS = {
 
 @dataclass(frozen=True)
 class Message:
+    """`new`: a team message the reporter had not been shown before (messaging sends only those)."""
+
     from_reporter: bool
     created_at: dt.datetime
     text: str
+    new: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class ReporterView:
     reference: str
     status_text: str
     messages: list[Message]
+    status: str
 
 
 class WrongCode(Exception):
@@ -73,10 +77,11 @@ def reporter_view(
     address: str,
     now: dt.datetime,
 ) -> ReporterView:
+    """The case's status and messages; every team message counts as seen from now on."""
     case = _case_for_code(session, hash_key, code, address, now)
-    return ReporterView(
-        case.reference, STATUS_WORDS[case.status], _messages(session, keyring, case)
-    )
+    messages = _messages(session, keyring, case, seen_at=now)
+    session.commit()
+    return ReporterView(case.reference, STATUS_WORDS[case.status], messages, case.status)
 
 
 def reporter_says(
@@ -174,19 +179,29 @@ def _add(
     )
 
 
-def _messages(session: Session, keyring: KeyRing, case: Case) -> list[Message]:
+def _messages(
+    session: Session, keyring: KeyRing, case: Case, *, seen_at: dt.datetime | None = None
+) -> list[Message]:
+    """The case's messages, oldest first; with `seen_at`, the team's new ones are marked seen
+    (only those read here: one written meanwhile stays new)."""
     rows = session.scalars(
         select(FollowUpMessage)
         .where(FollowUpMessage.case_id == case.id)
         .order_by(FollowUpMessage.created_at)
     ).all()
-    return [
+    messages = [
         Message(
             r.from_reporter,
             r.created_at,
             open_column(
                 session, keyring, case.data_key_id, _TABLE, "sealed_text", r.id, r.sealed_text
             ),
+            new=not r.from_reporter and r.reporter_seen_at is None,
         )
         for r in rows
     ]
+    if seen_at is not None:
+        for row in rows:
+            if not row.from_reporter and row.reporter_seen_at is None:
+                row.reporter_seen_at = seen_at
+    return messages

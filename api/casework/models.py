@@ -127,7 +127,9 @@ class CaseReview(Base):
 
 
 class FollowUpMessage(Base):
-    """A message between an anonymous reporter (follow-up code, web chat) and the caseworker."""
+    """A message between an anonymous reporter (follow-up code, web chat or messaging) and the
+    caseworker. `reporter_seen_at`: when a team message was first shown to the reporter, so a
+    check over SMS or Telegram sends only what is new to them."""
 
     __tablename__ = "follow_up_messages"
 
@@ -137,3 +139,4 @@ class FollowUpMessage(Base):
     author_id: Mapped[str | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sealed_text: Mapped[bytes] = mapped_column(LargeBinary)
+    reporter_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
