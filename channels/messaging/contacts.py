@@ -1,8 +1,10 @@
 """What the gateway remembers about a messaging contact between messages, sealed where personal.
 
 The address (phone number or Telegram chat id) is sealed with a data key of the contact's own,
-so `forget` makes it unreadable by deleting one key. The rest is not personal: the wording the
-person chose, whether they have had the first-reply advice, the numbered choices last offered.
+so `forget` makes it unreadable by deleting one key, and so is a follow-up code the person has
+just checked with (kept a few minutes for "REPLY ...", then cleared by the inbox worker). The rest
+is not personal: the wording the person chose, whether they have had the first-reply advice, the
+numbered choices last offered.
 Contacts idle for `QD_MESSAGING_CONTACT_HOURS` (48 h: Telegram lets a bot delete messages for
 that long) are forgotten by the inbox worker.
 """
@@ -20,6 +22,7 @@ from api.crypto.envelope import OpenDataKey, new_data_key, open_column, seal_val
 from api.crypto.keys import KeyRing
 from api.crypto.models import DataKey
 from channels.messaging.models import ChatMessage, InboundMessage, MessagingContact
+from channels.messaging.replies import Option
 
 WORDINGS = ("discreet", "plain")
 _TABLE = MessagingContact.__tablename__
@@ -35,7 +38,7 @@ class Contact:
     reply_from: str | None
     wording: str
     introduced: bool
-    options: list[str]
+    options: tuple[Option, ...]
     last_inbound_at: dt.datetime
 
 
@@ -74,10 +77,7 @@ def touch(
     row.last_inbound_at = now
     if reply_from:
         row.reply_from = reply_from
-    key_row = session.get(DataKey, row.data_key_id)
-    if key_row is None:  # only if someone deleted keys by hand; fail loudly, lose nothing
-        raise LookupError("the contact's data key is missing")
-    return unwrap(keyring, key_row)
+    return _data_key(session, keyring, row)
 
 
 def load(session: Session, keyring: KeyRing, pseudonym: str) -> Contact | None:
@@ -95,18 +95,19 @@ def load(session: Session, keyring: KeyRing, pseudonym: str) -> Contact | None:
         reply_from=row.reply_from,
         wording=row.wording,
         introduced=row.introduced,
-        options=json.loads(row.options) if row.options else [],
+        options=_options(row.options),
         last_inbound_at=row.last_inbound_at,
     )
 
 
 def remember_reply(
-    session: Session, pseudonym: str, *, options: list[str] | None, introduced: bool
+    session: Session, pseudonym: str, *, options: tuple[Option, ...], introduced: bool
 ) -> None:
-    """After a reply: the choices it offered (None keeps the last ones) and the advice given."""
-    values: dict[str, object] = {"introduced": introduced}
-    if options is not None:
-        values["options"] = json.dumps(options) if options else None
+    """After a reply: the choices now offered and whether the first-reply advice was given."""
+    values: dict[str, object] = {
+        "introduced": introduced,
+        "options": json.dumps([[o.title, o.payload] for o in options]) if options else None,
+    }
     session.execute(
         update(MessagingContact).where(MessagingContact.pseudonym == pseudonym).values(**values)
     )
@@ -155,3 +156,58 @@ def idle_pseudonyms(session: Session, idle_since: dt.datetime) -> list[str]:
             select(MessagingContact.pseudonym).where(MessagingContact.last_inbound_at < idle_since)
         )
     )
+
+
+def hold_follow_up_code(
+    session: Session, keyring: KeyRing, pseudonym: str, code: str, *, until: dt.datetime
+) -> None:
+    """Keep the code that just worked, sealed, so a "REPLY ..." before `until` can use it."""
+    row = session.get(MessagingContact, pseudonym)
+    if row is None:
+        return
+    dek = _data_key(session, keyring, row)
+    row.sealed_follow_up_code = seal_value(dek, _TABLE, "sealed_follow_up_code", pseudonym, code)
+    row.follow_up_until = until
+    session.commit()
+
+
+def held_follow_up_code(
+    session: Session, keyring: KeyRing, pseudonym: str, *, now: dt.datetime
+) -> str | None:
+    """The code held for this contact, if it is still within its few minutes."""
+    row = session.get(MessagingContact, pseudonym)
+    if row is None or row.sealed_follow_up_code is None or row.follow_up_until is None:
+        return None
+    if row.follow_up_until <= now:
+        return None
+    return open_column(
+        session,
+        keyring,
+        row.data_key_id,
+        _TABLE,
+        "sealed_follow_up_code",
+        pseudonym,
+        row.sealed_follow_up_code,
+    )
+
+
+def clear_follow_up_codes(session: Session, *, now: dt.datetime) -> int:
+    """Drop every held code past its time (the inbox worker, once a minute)."""
+    result = session.execute(
+        update(MessagingContact)
+        .where(MessagingContact.follow_up_until <= now)
+        .values(sealed_follow_up_code=None, follow_up_until=None)
+    )
+    session.commit()
+    return result.rowcount
+
+
+def _data_key(session: Session, keyring: KeyRing, row: MessagingContact) -> OpenDataKey:
+    key_row = session.get(DataKey, row.data_key_id)
+    if key_row is None:  # only if someone deleted keys by hand; fail loudly, lose nothing
+        raise LookupError("the contact's data key is missing")
+    return unwrap(keyring, key_row)
+
+
+def _options(stored: str | None) -> tuple[Option, ...]:
+    return tuple(Option(title, payload) for title, payload in json.loads(stored or "[]"))

@@ -5,11 +5,14 @@ The channel routers authenticate the webhook, turn it into a `Delivery`, handle 
 
 1. record the delivery once (a retry is dropped) with the text sealed until Rasa has read it;
 2. answer, in order, any older message of this person that Rasa could not read before;
-3. "PLAIN" / "DISCREET" switch the wording; a digit picks one of the numbered choices offered;
+3. "PLAIN" / "DISCREET" switch the wording;
 4. emergency words make sure the emergency numbers come first, exactly once;
-5. Rasa reads the message under the contact's pseudonym, never the number or chat id; if it
+5. a follow-up code sent on its own, or "REPLY ..." just after one, is answered through the case
+   service (`follow_up`); a bare number picks one of the numbered choices offered, and one that
+   picks nothing gets the choices again (`choices`): none of these ever reaches Rasa as words;
+6. Rasa reads the message under the contact's pseudonym, never the number or chat id; if it
    cannot, the person gets 999, the support line, and a plain word on what happens next;
-6. the first reply to a new contact says how to keep the chat private.
+7. the first reply to a new contact says how to keep the chat private.
 
 Nothing here logs a message, an address or a pseudonym.
 """
@@ -28,12 +31,12 @@ from api.db import in_session, session_factory, utcnow
 from api.org.profile import OrgProfile
 from api.settings import Settings
 from channels import safety
-from channels.messaging import contacts, inbox, texts
+from channels.messaging import choices, contacts, follow_up, inbox, texts
 from channels.messaging.contacts import Contact
 from channels.messaging.inbox import Delivery, Unread
 from channels.messaging.locks import KeyedLocks
 from channels.messaging.pseudonym import delivery_hash, pseudonym_for
-from channels.messaging.replies import Reply, chosen_payload, from_rasa, offered_payloads
+from channels.messaging.replies import Reply, chosen_payload, from_rasa, is_bare_number, offered
 from channels.rasa_client import RasaClient, RasaUnavailable, shared_client
 
 log = logging.getLogger("quietdoor.channels.messaging")
@@ -198,6 +201,10 @@ class Conversations:
             return contact, [Reply(texts.line(self.profile, "too_long"))]
 
         emergency = safety.is_emergency(text)
+        answered = await self._answer_here(text, contact)
+        if answered is not None:
+            await self._db(inbox.finish, message.id)
+            return contact, [self._numbers(contact), *answered] if emergency else answered
         try:
             items = await self.rasa().send(
                 contact.pseudonym,
@@ -221,11 +228,42 @@ class Conversations:
 
         replies = from_rasa(items)
         if emergency and not any(r.kind == "emergency" for r in replies):
-            numbers = safety.emergency_text(self.profile, discreet=contact.wording != "plain")
-            replies = [Reply(numbers, kind="emergency"), *replies]
-        # Rasa answered: the choices now offered replace the old ones (none: digits are text).
-        contact = dataclasses.replace(contact, options=offered_payloads(replies))
+            replies = [self._numbers(contact), *replies]
+        # Rasa answered: the choices now offered replace the old ones.
+        contact = dataclasses.replace(contact, options=offered(replies))
         return contact, replies
+
+    async def _answer_here(self, text: str, contact: Contact) -> list[Reply] | None:
+        """Follow-up codes, messages to the team and stray numbers; None: for Rasa to read."""
+        if follow_up.looks_like_code(text):
+            return await self._db(
+                follow_up.check_code,
+                self._keyring,
+                self._hash_key,
+                self.profile,
+                pseudonym=contact.pseudonym,
+                code=text,
+                now=self._clock(),
+            )
+        to_team = follow_up.message_to_team(text)
+        if to_team is not None:
+            return await self._db(
+                follow_up.send_to_team,
+                self._keyring,
+                self._hash_key,
+                self.profile,
+                pseudonym=contact.pseudonym,
+                message=to_team,
+                now=self._clock(),
+            )
+        if is_bare_number(text) and chosen_payload(text, contact.options) is None:
+            return [choices.not_listed(self.profile, contact.channel, contact.options)]
+        return None
+
+    def _numbers(self, contact: Contact) -> Reply:
+        """The emergency numbers, in the wording the contact chose."""
+        text = safety.emergency_text(self.profile, discreet=contact.wording != "plain")
+        return Reply(text, kind="emergency")
 
     async def _finish(self, contact: Contact, replies: list[Reply]) -> list[Reply]:
         """Add the first-reply advice for a new contact and remember what was offered."""

@@ -29,7 +29,9 @@ class MessagingContact(Base):
     """One phone number or Telegram chat, known only by its keyed pseudonym.
 
     `reply_from` is the landlord's own number the person wrote to (not personal); `options` the
-    payloads of the numbered choices last offered, so a reply of "2" can be understood.
+    numbered choices last offered (titles and payloads), so a reply of "2" can be understood.
+    `sealed_follow_up_code`: the follow-up code the person has just checked with, sealed with
+    the contact's key until `follow_up_until`, so that "REPLY ..." can reach the team.
     """
 
     __tablename__ = "messaging_contacts"
@@ -43,6 +45,8 @@ class MessagingContact(Base):
     introduced: Mapped[bool] = mapped_column(Boolean, default=False)
     options: Mapped[str | None] = mapped_column(Text)
     last_inbound_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    sealed_follow_up_code: Mapped[bytes | None] = mapped_column(LargeBinary)
+    follow_up_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class InboundMessage(Base):

@@ -3,16 +3,19 @@
 Rasa's REST list carries buttons with each text and sends `custom` (our emergency marker) as an
 item of its own right after its text; here the marker is folded into the text it belongs to.
 SMS and WhatsApp have no buttons, so choices become numbered lines the person answers with a
-digit; Telegram shows them as an inline keyboard (`channels/telegram/sending.py`).
+digit; Telegram shows them as an inline keyboard (`channels/telegram/sending.py`). A bare number
+is only ever a choice: it never reaches Rasa as text (`channels/messaging/choices.py`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-_DIGITS = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+#: "1", "2.", "(2)", " 12) ": one or two digits alone. Phone numbers and "3 kids" are text.
+_DIGITS = re.compile(r"^\s*\(?\s*(\d{1,2})\s*[.)]?\s*$")
 
 
 @dataclass(frozen=True)
@@ -59,18 +62,23 @@ def numbered(reply: Reply) -> str:
     return f"{reply.text}\n{choices}"
 
 
-def offered_payloads(replies: list[Reply]) -> list[str]:
+def offered(replies: list[Reply]) -> tuple[Option, ...]:
     """The choices a digit now refers to: those of the last reply that offered any."""
     for reply in reversed(replies):
         if reply.options:
-            return [option.payload for option in reply.options]
-    return []
+            return reply.options
+    return ()
 
 
-def chosen_payload(text: str, offered: list[str]) -> str | None:
+def is_bare_number(text: str) -> bool:
+    """One or two digits alone (a dot or bracket allowed): a choice, right or wrong."""
+    return _DIGITS.match(text) is not None
+
+
+def chosen_payload(text: str, options: Sequence[Option]) -> str | None:
     """ "2" (or "2." / " 2) ") picks the second choice offered; anything else is not a choice."""
     match = _DIGITS.match(text)
     if not match:
         return None
     number = int(match.group(1))
-    return offered[number - 1] if 1 <= number <= len(offered) else None
+    return options[number - 1].payload if 1 <= number <= len(options) else None

@@ -36,6 +36,36 @@ DEFAULTS = {
     ),
     "text_only": "Sorry, I can only read text. Please type your message.",
     "too_long": "Sorry, that message is too long for me. Please send it in shorter parts.",
+    # A bare number that is not one of the choices offered: never passed on as words.
+    "choose_listed": "Please reply with one of the numbers listed.",
+    "choose_button": "Please choose one of these.",
+    "nothing_listed": (
+        "There's nothing to choose from just now. Please write a few words instead "
+        '(for example "flat 12"), or send HELLO to see the choices.'
+    ),
+    # A follow-up code sent back on its own: the status and what the team wrote since.
+    "follow_up_update": "Update on your message to the team (ref {reference}): {status}",
+    "follow_up_status_new": "it has arrived and is waiting for a member of the team.",
+    "follow_up_status_in_contact": "a member of the team is looking at it.",
+    "follow_up_status_risk_assessed": "a member of the team is looking at it.",
+    "follow_up_status_support_plan": ("a member of the team is looking at it and arranging help."),
+    "follow_up_status_under_review": "the team is going over it.",
+    "follow_up_status_closed": "it has been closed. You can still send the team a message.",
+    "follow_up_nothing_new": "No new messages from the team.",
+    "follow_up_team_wrote": "The team wrote at {when}:\n{text}",
+    "follow_up_reply_how": (
+        "To write back to the team, send REPLY and then your message, "
+        "within the next {minutes} minutes."
+    ),
+    # Wrong, expired or too many tries: one answer, so a code cannot be probed.
+    "follow_up_wrong_code": "Sorry, that code didn't work. Please check it and try again later.",
+    "follow_up_reply_sent": (
+        "Sent to the team. They don't read messages straight away, so if you need help now, "
+        "call 999."
+    ),
+    "follow_up_reply_needs_code": (
+        "To write to the team, first send your code on its own, then REPLY and your message."
+    ),
 }
 
 

@@ -2,8 +2,9 @@
 
 Every pass: read what is due (oldest first) and send the answers through the channel's REST
 API, only ever as a reply within the keep window (`Conversations.may_send_to`); then, at most
-once a minute, forget contacts idle for QD_MESSAGING_CONTACT_HOURS, drop Telegram ids too old
-to delete, and purge delivery records older than any retry a channel would still send.
+once a minute, forget contacts idle for QD_MESSAGING_CONTACT_HOURS, clear follow-up codes held
+past their few minutes, drop Telegram ids too old to delete, and purge delivery records older
+than any retry a channel would still send.
 """
 
 from __future__ import annotations
@@ -76,5 +77,6 @@ class InboxWorker(PollingWorker):
         idle_since = now - dt.timedelta(hours=self.settings.messaging_contact_hours)
         for pseudonym in await in_session(self._sessions, contacts.idle_pseudonyms, idle_since):
             await self.conversations.forget(pseudonym)
+        await in_session(self._sessions, contacts.clear_follow_up_codes, now=now)
         await in_session(self._sessions, message_log.purge, now)
         await in_session(self._sessions, inbox.purge, older_than=now - DELIVERY_RECORDS_KEPT)

@@ -14,8 +14,9 @@ from channels.messaging.replies import (
     Reply,
     chosen_payload,
     from_rasa,
+    is_bare_number,
     numbered,
-    offered_payloads,
+    offered,
 )
 from channels.telegram.router import _command_as_text
 from channels.telegram.sending import MAX_CALLBACK_BYTES, keyboard
@@ -51,21 +52,40 @@ def test_choices_are_numbered_lines_under_the_text() -> None:
 
 @pytest.mark.parametrize(
     ("text", "payload"),
-    [("1", "/affirm"), (" 2 ", "/deny"), ("2.", "/deny"), ("1)", "/affirm"), ("3", None)],
+    [
+        ("1", "/affirm"),
+        (" 2 ", "/deny"),
+        ("2.", "/deny"),
+        ("1)", "/affirm"),
+        ("(2)", "/deny"),
+        ("3", None),
+    ],
 )
 def test_a_digit_picks_a_choice(text: str, payload: str | None) -> None:
-    assert chosen_payload(text, ["/affirm", "/deny"]) == payload
+    assert chosen_payload(text, YES_NO) == payload
 
 
 @pytest.mark.parametrize("text", ["0", "12 people", "one", "", "1 2"])
 def test_anything_else_is_not_a_choice(text: str) -> None:
-    assert chosen_payload(text, ["/affirm", "/deny"]) is None
+    assert chosen_payload(text, YES_NO) is None
+
+
+@pytest.mark.parametrize("text", ["1", "0", "12", " 3. ", "(2)", "4)", "7 "])
+def test_one_or_two_digits_alone_are_a_bare_number(text: str) -> None:
+    assert is_bare_number(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["999", "07700 900123", "3 kids", "1 2", "flat 12", "", "one", "1st", "2pm"]
+)
+def test_digits_in_words_or_phone_numbers_are_text(text: str) -> None:
+    assert not is_bare_number(text)
 
 
 def test_the_last_reply_with_choices_is_what_a_digit_refers_to() -> None:
     replies = [Reply("A", YES_NO), Reply("B", (Option("Skip", "/skip"),)), Reply("C")]
-    assert offered_payloads(replies) == ["/skip"]
-    assert offered_payloads([Reply("C")]) == []
+    assert offered(replies) == (Option("Skip", "/skip"),)
+    assert offered([Reply("C")]) == ()
 
 
 def test_the_telegram_keyboard_has_one_row_per_choice_and_exit_last() -> None:

@@ -22,6 +22,7 @@ from messaging_standins import (
 
 from api.crypto.keys import hash_key_from
 from channels.messaging.pseudonym import pseudonym_for
+from channels.messaging.texts import DEFAULTS as LINES
 from channels.telegram.register import main as register_main
 from channels.telegram.register import register
 from channels.telegram.sending import EXIT_CALLBACK
@@ -114,6 +115,23 @@ def test_buttons_become_an_inline_keyboard_with_exit_and_a_press_is_the_payload(
     sender = pseudonym(messaging_gateway, chat)
     assert rasa.sent_by(sender) == ["/greet", "/affirm"]
     assert len(telegram_api.called("answerCallbackQuery")) >= 1
+
+
+def test_a_typed_number_outside_the_buttons_gets_them_again_and_never_reaches_rasa(
+    messaging_gateway: Gateway, telegram_api: StandInTelegram, rasa: StandInRasa
+) -> None:
+    chat = new_chat()
+    post_ok(messaging_gateway, text_update(chat, "/start"))
+    post_ok(messaging_gateway, text_update(chat, "3"))
+    again = telegram_api.called("sendMessage", chat)[-1]
+    assert again["text"] == "Please choose one of these."
+    rows = again["reply_markup"]["inline_keyboard"]
+    assert [row[0]["callback_data"] for row in rows] == ["/affirm", "/deny", EXIT_CALLBACK]
+
+    post_ok(messaging_gateway, text_update(chat, "2"))  # a listed number still picks
+    post_ok(messaging_gateway, text_update(chat, "1"))  # Rasa's answer listed nothing
+    assert sent_texts(telegram_api, chat)[-1] == LINES["nothing_listed"]
+    assert rasa.sent_by(pseudonym(messaging_gateway, chat)) == ["/greet", "/deny"]
 
 
 def test_the_first_reply_says_how_exit_works_and_only_the_first(

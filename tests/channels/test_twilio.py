@@ -26,6 +26,7 @@ from api.crypto.keys import hash_key_from
 from api.db import session_factory
 from channels.messaging.models import InboundMessage, MessagingContact
 from channels.messaging.pseudonym import pseudonym_for
+from channels.messaging.texts import DEFAULTS as LINES
 
 _numbers = itertools.count(1000)
 PSEUDONYM = re.compile(r"^(sms|whatsapp)-[0-9a-f]{40}$")
@@ -187,19 +188,38 @@ def test_buttons_become_numbered_choices_and_a_digit_picks_one(
     assert question.endswith("1 Yes, it is safe\n2 No, not now")
     say(messaging_gateway, "2", number)
     sender = pseudonym(messaging_gateway, number)
-    assert rasa.sent_by(sender)[-1] == "/deny"
-    # the choices were answered: a digit now is just text
-    say(messaging_gateway, "2", number)
-    assert rasa.sent_by(sender)[-1] == "2"
+    assert rasa.sent_by(sender) == ["/greet", "/deny"]
 
 
-def test_a_number_outside_the_choices_is_read_as_text(
+def test_a_stray_digit_when_nothing_is_listed_never_reaches_rasa(
+    messaging_gateway: Gateway, rasa: StandInRasa
+) -> None:
+    """After an answer with no choices (as after a report), "1" once brought up a helpline."""
+    number = new_number()
+    say(messaging_gateway, "/greet", number)
+    say(messaging_gateway, "2", number)  # the choice is made; Rasa's answer lists nothing
+    for stray in ("1", "1.", "(2)", "12"):
+        assert say(messaging_gateway, stray, number) == [LINES["nothing_listed"]]
+    sender = pseudonym(messaging_gateway, number)
+    assert rasa.sent_by(sender) == ["/greet", "/deny"]
+    # digits inside a sentence, or a phone number, are ordinary text
+    for text in ("flat 12", "07700 900123", "3 kids"):
+        assert say(messaging_gateway, text, number) == [f"Echo: {text}"]
+    assert rasa.sent_by(sender)[-3:] == ["flat 12", "07700 900123", "3 kids"]
+
+
+def test_a_number_outside_the_choices_gets_the_choices_again_and_a_listed_one_still_picks(
     messaging_gateway: Gateway, rasa: StandInRasa
 ) -> None:
     number = new_number()
     say(messaging_gateway, "/greet", number)
-    say(messaging_gateway, "7", number)
-    assert rasa.sent_by(pseudonym(messaging_gateway, number))[-1] == "7"
+    assert say(messaging_gateway, "7", number) == [
+        "Please reply with one of the numbers listed.\n1 Yes, it is safe\n2 No, not now"
+    ]
+    sender = pseudonym(messaging_gateway, number)
+    assert rasa.sent_by(sender) == ["/greet"]
+    say(messaging_gateway, "1", number)  # the list still stands
+    assert rasa.sent_by(sender) == ["/greet", "/affirm"]
 
 
 def test_wording_is_discreet_until_the_person_asks_for_plain(
