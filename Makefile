@@ -101,6 +101,7 @@ test-nlu: $(MODEL)
 	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout --domain bot/domain \
 		--out $(REPORTS)/nlu-holdout --quiet
 	$(RASA_PY) -m tests.nlu_report $(REPORTS)/nlu-holdout --min-emergency-recall 0.9
+	$(RASA_PY) -m tests.heldout_intents $(MODEL) $(REPORTS)/heldout
 	$(RASA) test nlu --nlu data/nlu --config config.yml --domain bot/domain --cross-validation \
 		--folds 3 --out $(REPORTS)/nlu-cv --quiet
 	$(RASA_PY) -m tests.nlu_report $(REPORTS)/nlu-cv
@@ -114,10 +115,14 @@ test-app: $(APP_VENV)/.installed $(MODEL) browser
 test: lint validate test-stories test-actions test-app test-nlu
 
 # Debian's Chromium for the browser tests; Playwright never downloads a browser of its own.
-browser:
+# axe-core (package-lock.json) for the accessibility tests, into the git-ignored node_modules.
+browser: node_modules/.package-lock.json
 	@test -x $(CHROMIUM) || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "Install Chromium: sudo apt-get install chromium chromium-driver" >&2; exit 1; fi; }
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 bench: install $(MODEL)
 	$(PY) -m bench.chat_latency
