@@ -1,12 +1,14 @@
 """Load an organisation profile and the national helplines from `orgs/`.
 
 Everything that differs between landlords (name, nation, hours, closure days, exit URL, wording,
-local services) is data, so a second landlord runs the same code with its own file.
+local services, own contacts, out-of-hours service, housing options) is data, so a second
+landlord runs the same code with its own file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -14,13 +16,38 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from fastapi import Depends
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.settings import Settings, get_settings
 
 Nation = Literal["ENG", "WLS", "SCT", "NIR"]
-Need = Literal["general", "men", "lgbt", "honour", "deaf", "perpetrator", "injunction", "local"]
+Need = Literal[
+    "general",
+    "men",
+    "lgbt",
+    "honour",
+    "deaf",
+    "perpetrator",
+    "injunction",
+    "local",
+    "money",
+    "legal",
+    "children",
+    "stalking",
+    "police_non_emergency",
+]
+#: The housing matters the policies name (issue 8, item 4); each landlord words its own.
+HousingOptionId = Literal[
+    "management_transfer",
+    "sanctuary",
+    "temporary_accommodation",
+    "joint_to_sole",
+    "money_advice",
+    "repairs",
+]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: How a helpline's hours say it always answers.
+ROUND_THE_CLOCK = re.compile(r"\b24 hours\b|\b24/7\b", re.IGNORECASE)
 
 
 class ProfileError(ValueError):
@@ -37,6 +64,44 @@ class Helpline(BaseModel):
     needs: tuple[Need, ...]
     nations: tuple[Nation, ...]
     verified: bool = False
+
+
+class OutOfHours(BaseModel):
+    """A named service that answers for the landlord when its team is not working."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    contact: str
+    hours: str
+    verified: bool = False
+
+
+class Contact(BaseModel):
+    """One of the landlord's own ways in (phone, e-mail, web page, referral), from its policy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    contact: str
+    purpose: str
+    verified: bool = False
+
+
+class HousingOption(BaseModel):
+    """A housing option the landlord's policy offers to someone a partner, ex or relative harms.
+
+    `title` and `discreet_text` may reach a phone someone else reads, so neither may name abuse,
+    violence, the police or a refuge; `text` is the plain version for the web chat.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: HousingOptionId
+    title: str
+    text: str
+    discreet_text: str
 
 
 class DashBanding(BaseModel):
@@ -82,6 +147,9 @@ class OrgProfile(BaseModel):
     wording: dict[str, str] = Field(default_factory=dict)
     helplines: tuple[Helpline, ...] = ()
     national_helplines: tuple[Helpline, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    out_of_hours: OutOfHours | None = None
+    housing_options: tuple[HousingOption, ...] = ()
     dash: DashBanding = DashBanding()
 
     @field_validator("office_hours", mode="before")
@@ -101,6 +169,22 @@ class OrgProfile(BaseModel):
         if not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ValueError("must be an https:// address")
         return value
+
+    @field_validator("contacts", "housing_options")
+    @classmethod
+    def _unique_ids(cls, value: tuple[Contact | HousingOption, ...]) -> tuple:
+        ids = [item.id for item in value]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"ids listed twice: {repeated}")
+        return value
+
+    @model_validator(mode="after")
+    def _nation_has_a_general_line(self) -> OrgProfile:
+        """Every reply that cannot wait for the team names a line; a profile without one stops."""
+        if not self.helplines_for("general"):
+            raise ValueError(f"no general helpline for nation {self.nation} (see helplines.yml)")
+        return self
 
     @property
     def tz(self) -> ZoneInfo:
@@ -126,9 +210,18 @@ class OrgProfile(BaseModel):
         nation = nation or self.nation
         return [h for h in self.helplines_in_use() if need in h.needs and nation in h.nations]
 
+    def round_the_clock_line(self) -> Helpline:
+        """The line to give when the team cannot answer: the profile nation's first general line
+        whose hours say 24 hours, else its first general line (a loaded profile has one)."""
+        general = self.helplines_for("general")
+        return next((h for h in general if ROUND_THE_CLOCK.search(h.hours)), general[0])
+
     def unverified(self) -> list[str]:
         """Names of entries the organisation has still to confirm, for the start-up warning."""
         names = [h.name for h in self.helplines_in_use() if not h.verified]
+        names += [c.name for c in self.contacts if not c.verified]
+        if self.out_of_hours is not None and not self.out_of_hours.verified:
+            names.append(self.out_of_hours.name)
         return ([f"profile {self.id}"] if not self.verified else []) + names
 
     def helplines_in_use(self) -> list[Helpline]:
