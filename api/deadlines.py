@@ -6,6 +6,10 @@ moment of the report. Weekends come from the office hours, bank holidays from th
 property (England, Wales, Scotland and Northern Ireland differ), plus the organisation's own
 closure days. All arithmetic happens on aware datetimes, so clock changes cannot shift a deadline.
 Pure functions: no clock, no database, no settings.
+
+Neither landlord runs a 24-hour team, so nothing here promises contact sooner than the working
+day allows: an emergency has the same deadline, and what the person is told about the time until
+then (999, the 24-hour line) comes from `team_open_at` and the organisation profile.
 """
 
 from __future__ import annotations
@@ -126,10 +130,33 @@ def moment_text(moment: dt.datetime, tz: ZoneInfo, now: dt.datetime | None = Non
     return text
 
 
-def deadline_text(
-    deadline: dt.datetime, tz: ZoneInfo, *, emergency: bool = False, now: dt.datetime | None = None
-) -> str:
-    """Plain English for a response deadline: 'by 4:30pm on Tuesday 24 November'."""
-    if emergency:
-        return "straight away"
+def deadline_text(deadline: dt.datetime, tz: ZoneInfo, now: dt.datetime | None = None) -> str:
+    """Plain English for a response deadline: 'by 4:30pm on Tuesday 24 November'.
+
+    Always the weekday and date, never "today" or "tomorrow": a text may be read hours later,
+    and an e-mail may be sent again after a retry, when such a word would no longer be true.
+    """
     return f"by {moment_text(deadline, tz, now)}"
+
+
+def team_open_at(moment: dt.datetime, calendar: WorkingCalendar) -> bool:
+    """Whether the team is working at `moment`: inside office hours on a working day."""
+    if moment.tzinfo is None:
+        raise ValueError("moment must be timezone-aware")
+    local = moment.astimezone(calendar.tz)
+    window = calendar.office_window(local.date())
+    return window is not None and window[0] <= local < window[1]
+
+
+def next_opening(moment: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
+    """When the team is next working: `moment` itself while it is working, else the next opening."""
+    if moment.tzinfo is None:
+        raise ValueError("moment must be timezone-aware")
+    local = moment.astimezone(calendar.tz)
+    day = local.date()
+    for _ in range(MAX_DAYS_SEARCHED):
+        window = calendar.office_window(day)
+        if window is not None and local < window[1]:
+            return max(window[0], local)
+        day += dt.timedelta(days=1)
+    raise ValueError(f"no working day within {MAX_DAYS_SEARCHED} days: check the office hours")

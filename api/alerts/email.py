@@ -2,15 +2,18 @@
 
 A staff mailbox may be read on a shared screen or forwarded; the disclosure never travels by
 e-mail (SECURITY.md 13). Every kind of message (the new-report alert, the escalation when nobody
-acknowledged in time, the deadline missed, the emergency page) is built from the same four facts.
+acknowledged in time, the deadline missed, the emergency page) is built from the same four facts,
+plus, for an emergency, what the person was given meanwhile: 999 and the 24-hour line (and the
+landlord's out-of-hours service, if it has one), and when the team is next working. No message
+promises a response sooner than the deadline the person was told.
 Sending is plain blocking smtplib, run in a thread by the worker.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 from api.alerts.service import (
     KIND_DEADLINE_MISSED,
@@ -18,7 +21,14 @@ from api.alerts.service import (
     KIND_ESCALATION,
     DueMessage,
 )
-from api.deadlines import deadline_text
+from api.deadlines import (
+    WorkingCalendar,
+    deadline_text,
+    moment_text,
+    next_opening,
+    team_open_at,
+)
+from api.org.profile import OrgProfile
 from api.settings import Settings
 
 
@@ -33,40 +43,59 @@ URGENCY_WORDS = {
 }
 
 
-def compose(message: DueMessage, settings: Settings, tz: ZoneInfo) -> EmailMessage:
-    """The e-mail for one outbox row; a kind this code does not know reads as a new alert."""
+def compose(
+    message: DueMessage, settings: Settings, profile: OrgProfile, now: dt.datetime
+) -> EmailMessage:
+    """The e-mail for one outbox row, sent at `now`; an unknown kind reads as a new alert."""
     reference = message.reference
     urgency = URGENCY_WORDS.get(message.urgency, message.urgency)
-    when = deadline_text(message.deadline_at, tz, emergency=message.urgency == "emergency")
+    when = deadline_text(message.deadline_at, profile.tz, now=now)
     queue_url = settings.staff_base_url.rstrip("/") + "/staff/queue"
+    action = "Sign in to the queue to make sure it is picked up"
     if message.kind == KIND_ESCALATION:
         subject = f"Quiet Door: Not yet acknowledged: {reference}, {urgency}, due {when}"
         opening = "A report has not been acknowledged in time."
-        action = "Sign in to the queue to make sure it is picked up"
     elif message.kind == KIND_DEADLINE_MISSED:
         subject = f"Quiet Door: Deadline missed: {reference}, {urgency}, was due {when}"
         opening = "A report was not acknowledged by its response deadline."
-        action = "Sign in to the queue to make sure it is picked up"
     elif message.kind == KIND_EMERGENCY:
-        subject = f"EMERGENCY: Quiet Door report {reference} needs a response now"
-        opening = "An emergency report needs a response straight away."
+        subject = f"EMERGENCY: Quiet Door report {reference}"
+        opening = "An emergency report has come in; you are told as a manager."
         action = "Sign in to the queue to see it"
     else:
         subject = f"Quiet Door: {urgency} report {reference}"
-        opening = "A new report needs a response."
+        opening = f"A new report needs a response {when}."
         action = "Sign in to the queue to see it"
+    meanwhile = emergency_text(profile, now) if message.urgency == "emergency" else ""
     email = EmailMessage()
     email["Subject"] = subject
     email["From"] = settings.smtp_from
     email["To"] = message.recipient
     email.set_content(
         f"{opening}\n\n"
+        f"{meanwhile}"
         f"Reference: {reference}\n"
         f"Urgency: {urgency}\n"
         f"Respond: {when}\n\n"
         f"{action}: {queue_url}\n"
     )
     return email
+
+
+def emergency_text(profile: OrgProfile, now: dt.datetime) -> str:
+    """What an emergency's reader must know: who the person can call until the team is working."""
+    line = profile.round_the_clock_line()
+    given = f"999 and the 24-hour line ({line.name}, {line.contact})"
+    if profile.out_of_hours is not None:
+        service = profile.out_of_hours
+        given += f", and {service.name} ({service.contact})"
+    calendar = WorkingCalendar.from_profile(profile)
+    if team_open_at(now, calendar):
+        team = "The team is working now."
+    else:
+        opening = moment_text(next_opening(now, calendar), profile.tz, now)
+        team = f"The team is next working at {opening}."
+    return f"The person was given {given}.\n{team}\n\n"
 
 
 def send(email: EmailMessage, settings: Settings) -> None:

@@ -6,8 +6,9 @@ Two steps per alert, each at most once:
    the managers. An emergency is paged to them when the case is stored (`queue_alert`); if that
    page is missing (an alert queued before escalation existed), it is sent here at once.
 2. Not acknowledged by its deadline: a "deadline_missed" message to the same managers. An
-   emergency is due straight away, so its deadline has passed before anyone could answer; its
-   second message comes when the acknowledgement window ends instead, not a moment after the page.
+   emergency has the same one-working-day deadline as any report (what the person was told), but
+   its page was already its first step, so its second is a reminder when the acknowledgement
+   window ends: an "escalation" message ("not yet acknowledged"), not a deadline missed.
 
 Each step is claimed with a conditional UPDATE (`... WHERE escalated_at IS NULL`) in the same
 transaction as its outbox rows, so two workers, or the same pass run twice, queue it once, and
@@ -43,7 +44,8 @@ log = logging.getLogger("quietdoor.alerts")
 class EscalationResult:
     """What one pass did, in counts only."""
 
-    #: Alerts escalated because nobody acknowledged them in time (or emergency pages caught up).
+    #: Alerts escalated because nobody acknowledged them in time (or emergency pages caught up,
+    #: or an emergency's reminder when the window ended).
     escalated: int = 0
     #: Alerts escalated again because their deadline passed.
     deadline_missed: int = 0
@@ -67,8 +69,15 @@ def escalation_due_at(urgency: str, created_at: dt.datetime, window: dt.timedelt
 def deadline_due_at(
     urgency: str, created_at: dt.datetime, deadline_at: dt.datetime, window: dt.timedelta
 ) -> dt.datetime:
-    """When the "deadline missed" message goes: at the deadline; an emergency after the window."""
+    """When the second step goes: at the deadline; an emergency's reminder after the window."""
     return created_at + window if urgency == "emergency" else deadline_at
+
+
+def second_step(urgency: str) -> tuple[str, str]:
+    """The kind of the second message and the result counter it adds to."""
+    if urgency == "emergency":
+        return KIND_ESCALATION, "escalated"
+    return KIND_DEADLINE_MISSED, "deadline_missed"
 
 
 def escalate_due(session: Session, now: dt.datetime, settings: Settings) -> EscalationResult:
@@ -106,7 +115,7 @@ def escalate_due(session: Session, now: dt.datetime, settings: Settings) -> Esca
         if row.deadline_escalated_at is None and now >= deadline_due_at(
             row.urgency, row.created_at, row.deadline_at, window
         ):
-            steps.append((Alert.deadline_escalated_at, KIND_DEADLINE_MISSED, "deadline_missed"))
+            steps.append((Alert.deadline_escalated_at, *second_step(row.urgency)))
         if not steps:
             continue
         if row.team not in addresses_by_team:

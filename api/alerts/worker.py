@@ -13,14 +13,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 from api.alerts import email as alert_email
 from api.alerts.escalation import EscalationResult, escalate_due
 from api.alerts.service import DueMessage, claim_due, mark_delivered, mark_failed, retry_delay
 from api.background import PollingWorker
 from api.db import session_factory, utcnow
-from api.org.profile import profile_for
+from api.org.profile import OrgProfile, profile_for
 from api.settings import Settings
 
 log = logging.getLogger("quietdoor.alerts")
@@ -34,21 +33,21 @@ class OutboxWorker(PollingWorker):
 
     name = "outbox"
 
-    def __init__(self, settings: Settings, tz: ZoneInfo | None = None) -> None:
+    def __init__(self, settings: Settings, profile: OrgProfile | None = None) -> None:
         super().__init__(
             poll_seconds=settings.outbox_poll_seconds,
             stop_timeout_seconds=settings.smtp_timeout_seconds + 5,
         )
         self.settings = settings
-        self._tz = tz
+        self._profile = profile
         self._unrouted = 0
 
     @property
-    def tz(self) -> ZoneInfo:
-        """The organisation's timezone, for the deadline wording; read lazily from the profile."""
-        if self._tz is None:
-            self._tz = profile_for(self.settings).tz
-        return self._tz
+    def profile(self) -> OrgProfile:
+        """The organisation (timezone, hours, 24-hour line) the wording needs; read lazily."""
+        if self._profile is None:
+            self._profile = profile_for(self.settings)
+        return self._profile
 
     async def run_once(self) -> None:
         await self.escalate()
@@ -96,7 +95,7 @@ class OutboxWorker(PollingWorker):
 
     async def _deliver(self, due: DueMessage) -> bool:
         try:
-            email = alert_email.compose(due, self.settings, self.tz)
+            email = alert_email.compose(due, self.settings, self.profile, utcnow())
             await asyncio.to_thread(alert_email.send, email, self.settings)
         except Exception as error:  # noqa: BLE001 - any failure means "retry later"
             delay = retry_delay(

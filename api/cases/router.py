@@ -1,18 +1,25 @@
-"""`POST /internal/cases`: the action server files a report (docs/architecture.md)."""
+"""`POST /internal/cases`: the action server files a report (docs/architecture.md).
+
+The answer says when the team will respond and whether it is working now, with the lines that
+answer before then, so the assistant never promises contact sooner than someone will make it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from sqlalchemy.orm import Session
 
 from api.cases.dependencies import case_keys, working_calendar
+from api.cases.models import Case
 from api.cases.schemas import CaseIn, CaseOut
 from api.cases.service import CaseKeys, create_case
 from api.db import get_session, utcnow
-from api.deadlines import WorkingCalendar, deadline_text
+from api.deadlines import WorkingCalendar, deadline_text, team_open_at
 from api.internal_auth import require_service_token
+from api.org.profile import OrgProfile, get_profile
 from api.settings import Settings, get_settings
 
 router = APIRouter(
@@ -35,6 +42,7 @@ def post_case(
     session: Annotated[Session, Depends(get_session)],
     keys: Annotated[CaseKeys, Depends(case_keys)],
     calendar: Annotated[WorkingCalendar, Depends(working_calendar)],
+    profile: Annotated[OrgProfile, Depends(get_profile)],
     settings: Annotated[Settings, Depends(get_settings)],
 ) -> CaseOut:
     now = utcnow()
@@ -54,13 +62,29 @@ def post_case(
             worker.wake()
     else:
         response.status_code = status.HTTP_200_OK
+    return case_answer(case, result.follow_up_code, profile, calendar, now)
+
+
+def case_answer(
+    case: Case,
+    follow_up_code: str | None,
+    profile: OrgProfile,
+    calendar: WorkingCalendar,
+    now: dt.datetime,
+) -> CaseOut:
+    """The stored case in the words the assistant needs, read against the clock at `now`."""
+    line = profile.round_the_clock_line()
+    out_of_hours = profile.out_of_hours
     return CaseOut(
         reference=case.reference,
-        follow_up_code=result.follow_up_code,
+        follow_up_code=follow_up_code,
         urgency=case.urgency,
         deadline=case.deadline_at.astimezone(calendar.tz),
-        deadline_text=deadline_text(
-            case.deadline_at, calendar.tz, emergency=case.urgency == "emergency", now=now
-        ),
+        deadline_text=deadline_text(case.deadline_at, calendar.tz, now=now),
         contact_method=case.contact_method,
+        team_open_now=team_open_at(now, calendar),
+        helpline_name=line.name,
+        helpline_contact=line.contact,
+        out_of_hours_name=out_of_hours.name if out_of_hours else None,
+        out_of_hours_contact=out_of_hours.contact if out_of_hours else None,
     )

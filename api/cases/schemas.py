@@ -90,9 +90,20 @@ class CaseIn(BaseModel):
 
 
 class CaseOut(BaseModel):
+    """What the assistant tells the person: when the team will respond, and, honestly, who
+    answers before then (999 always; the nation's 24-hour line; an out-of-hours service, if any).
+    """
+
     reference: str
     follow_up_code: str | None
     urgency: Urgency
+    #: One working day from the report, for every urgency: no team here answers sooner for sure.
     deadline: dt.datetime
     deadline_text: str
     contact_method: ContactMethod | None
+    #: Whether the team is working at the moment the report was stored.
+    team_open_now: bool
+    helpline_name: str
+    helpline_contact: str
+    out_of_hours_name: str | None
+    out_of_hours_contact: str | None

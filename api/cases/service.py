@@ -59,13 +59,6 @@ def is_anonymous(report: CaseIn) -> bool:
     return report.contact_method in (None, "none")
 
 
-def response_deadline(urgency: str, now: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
-    """An emergency is due now; anything else within one working day."""
-    if urgency == "emergency":
-        return now.astimezone(calendar.tz)
-    return one_working_day_after(now, calendar)
-
-
 def create_case(
     session: Session,
     report: CaseIn,
@@ -144,7 +137,9 @@ def _build_case(
         contact_method=report.contact_method,
         status="new",
         created_at=now,
-        deadline_at=response_deadline(urgency, now, calendar),
+        # One working day for every urgency: the policies' promise, and what the person is told.
+        # An emergency is not due sooner on paper; its managers are paged at once instead.
+        deadline_at=one_working_day_after(now, calendar),
         idempotency_hash=idempotency_hash,
         follow_up_hash=follow_up_hash(keys.hash_key, code) if code else None,
         data_key_id=data_key_row.id,

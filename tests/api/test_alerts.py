@@ -1,10 +1,12 @@
-"""Alerts: written with the case or not at all, e-mailed at least once, never with content."""
+"""Alerts: written with the case or not at all, e-mailed at least once, never with content, and
+never promising a response sooner than the deadline the person was told."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -13,17 +15,35 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import api.cases.service as case_service
+from api.alerts.email import compose
 from api.alerts.models import Alert, OutboxMessage
-from api.alerts.service import claim_due, retry_delay
+from api.alerts.service import (
+    KIND_ALERT,
+    KIND_DEADLINE_MISSED,
+    KIND_EMERGENCY,
+    KIND_ESCALATION,
+    DueMessage,
+    claim_due,
+    retry_delay,
+)
 from api.cases.models import Case
 from api.cases.schemas import CaseIn
 from api.cases.service import CaseKeys, create_case
 from api.crypto.keys import hash_key_from, keyring_from
 from api.crypto.models import DataKey
 from api.db import session_factory, utcnow
-from api.deadlines import WorkingCalendar
-from api.org.profile import profile_for
+from api.deadlines import WorkingCalendar, deadline_text, one_working_day_after
+from api.org.profile import load_profile, profile_for
 from api.settings import Settings
+from tests.timing_cases import (
+    MOMENT_IDS,
+    MOMENTS,
+    OUT_OF_HOURS,
+    ROUND_THE_CLOCK,
+    Moment,
+    orgs_in,
+    promises_in,
+)
 
 from .conftest import Mailbox, build_app
 
@@ -99,7 +119,9 @@ def test_emergency_is_sent_at_once_not_at_the_next_poll(
         assert len(mailbox.wait_for(2, timeout=5)) == 2
         assert time.monotonic() - started < 5
     assert "EMERGENCY" in mailbox.messages[0]["Subject"]
-    assert "straight away" in mailbox.messages[0].get_payload(decode=True).decode()
+    body = mailbox.messages[0].get_payload(decode=True).decode()
+    assert "999" in body and "0808 2000 247" in body
+    assert response.json()["deadline_text"] in body and promises_in(body) == []
 
 
 def test_delivery_is_retried_with_backoff_after_the_mail_server_was_down(
@@ -180,3 +202,57 @@ def test_backoff_doubles_and_is_capped() -> None:
     delays = [retry_delay(n, 30, 3600).total_seconds() for n in range(10)]
     assert delays[:4] == [30, 60, 120, 240]
     assert max(delays) == 3600 and delays[-1] == 3600
+
+
+KINDS = (KIND_ALERT, KIND_ESCALATION, KIND_DEADLINE_MISSED, KIND_EMERGENCY)
+
+
+def due_message(moment: Moment, urgency: str, kind: str, calendar: WorkingCalendar) -> DueMessage:
+    """The only facts an e-mail is made from: reference, urgency, deadline, kind, recipient."""
+    return DueMessage(
+        id="outbox-1",
+        recipient="duty@example.org",
+        attempts=0,
+        reference="QD-ABCD-EFGH",
+        urgency=urgency,
+        deadline_at=one_working_day_after(moment.at, calendar),
+        kind=kind,
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("urgency", ["emergency", "priority", "standard"])
+@pytest.mark.parametrize("moment", MOMENTS, ids=MOMENT_IDS)
+def test_alert_texts_say_the_deadline_and_promise_nothing_sooner(
+    settings: Settings, tmp_path: Path, moment: Moment, urgency: str, kind: str
+) -> None:
+    profile = load_profile(orgs_in(tmp_path, moment.nation), "stonewater")
+    calendar = WorkingCalendar.from_profile(profile)
+    message = due_message(moment, urgency, kind, calendar)
+
+    email = compose(message, settings, profile, moment.at.astimezone(dt.UTC))
+
+    body = email.get_content()
+    words = f"{email['Subject']}\n{body}"
+    assert promises_in(words) == []
+    assert f"Respond: {moment.deadline_text}\n" in body
+    assert deadline_text(message.deadline_at, profile.tz, now=moment.at) == moment.deadline_text
+    if urgency == "emergency":
+        assert "The person was given 999 and the 24-hour line" in body
+        assert ROUND_THE_CLOCK[moment.nation] in body
+        assert moment.team_words in body
+    else:
+        assert "999" not in body and "The team is" not in body
+
+
+def test_an_emergency_e_mail_names_the_out_of_hours_service(
+    settings: Settings, tmp_path: Path
+) -> None:
+    profile = load_profile(orgs_in(tmp_path, "ENG", out_of_hours=OUT_OF_HOURS), "stonewater")
+    moment = MOMENTS[1]  # the weekend
+    message = due_message(
+        moment, "emergency", KIND_EMERGENCY, WorkingCalendar.from_profile(profile)
+    )
+    body = compose(message, settings, profile, moment.at).get_content()
+    assert "Example Housing out-of-hours line (0300 000 0000)" in body
+    assert "The team is next working at 9am on Monday 7 December." in body

@@ -22,6 +22,15 @@ from api.cases.service import find_by_follow_up_code
 from api.crypto.keys import hash_key_from
 from api.db import dispose_engines, session_factory
 from api.settings import Settings
+from tests.timing_cases import (
+    MOMENT_IDS,
+    MOMENTS,
+    OUT_OF_HOURS,
+    ROUND_THE_CLOCK,
+    Moment,
+    orgs_in,
+    promises_in,
+)
 
 from .conftest import build_app
 
@@ -126,13 +135,11 @@ def test_urgency_triage(
     assert response.status_code == 201
     body = response.json()
     assert body["urgency"] == urgency
-    if urgency == "emergency":
-        assert body["deadline_text"] == "straight away"
-    else:
-        assert re.fullmatch(
-            r"by (\d{1,2}(:\d\d)?(am|pm)|midday) on [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+( \d{4})?",
-            body["deadline_text"],
-        ), body["deadline_text"]
+    # An emergency too: one working day is what the team can promise, in a day and a time.
+    assert re.fullmatch(
+        r"by (\d{1,2}(:\d\d)?(am|pm)|midday) on [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+( \d{4})?",
+        body["deadline_text"],
+    ), body["deadline_text"]
 
 
 def test_response_shape_and_stored_columns(
@@ -150,6 +157,11 @@ def test_response_shape_and_stored_columns(
         "deadline",
         "deadline_text",
         "contact_method",
+        "team_open_now",
+        "helpline_name",
+        "helpline_contact",
+        "out_of_hours_name",
+        "out_of_hours_contact",
     }
     assert re.fullmatch(rf"QD-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}", body["reference"])
     assert body["follow_up_code"] is None
@@ -161,6 +173,59 @@ def test_response_shape_and_stored_columns(
         case = session.scalars(select(Case)).one()
         assert (case.status, case.channel, case.reporter_type) == ("new", "web", "self")
         assert case.follow_up_hash is None
+
+
+@pytest.mark.parametrize("danger", ["yes", "no"])
+@pytest.mark.parametrize("moment", MOMENTS, ids=MOMENT_IDS)
+def test_the_answer_says_truly_when_the_team_will_respond(
+    settings: Settings,
+    auth: dict[str, str],
+    case_body: CaseBody,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    moment: Moment,
+    danger: str,
+) -> None:
+    """At night, at the weekend, on a bank holiday and in office hours, an emergency or not."""
+    monkeypatch.setattr("api.cases.router.utcnow", lambda: moment.at.astimezone(dt.UTC))
+    in_nation = settings.model_copy(update={"org_dir": orgs_in(tmp_path, moment.nation)})
+    with TestClient(build_app(in_nation), base_url="https://testserver") as client:
+        response = client.post(URL, json=case_body(immediate_danger=danger), headers=auth)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["urgency"] == ("emergency" if danger == "yes" else "standard")
+    assert body["deadline_text"] == moment.deadline_text
+    assert body["team_open_now"] is moment.team_open
+    assert body["helpline_contact"] == ROUND_THE_CLOCK[moment.nation]
+    assert (body["out_of_hours_name"], body["out_of_hours_contact"]) == (None, None)
+    words = " ".join(str(value) for value in body.values())
+    assert promises_in(words) == []
+
+
+def test_the_answer_names_the_out_of_hours_service_when_there_is_one(
+    settings: Settings,
+    auth: dict[str, str],
+    case_body: CaseBody,
+    tmp_path: Path,
+) -> None:
+    orgs = orgs_in(tmp_path, "ENG", out_of_hours=OUT_OF_HOURS)
+    with TestClient(build_app(settings.model_copy(update={"org_dir": orgs}))) as client:
+        body = client.post(URL, json=case_body(immediate_danger="yes"), headers=auth).json()
+    assert body["out_of_hours_name"] == "Example Housing out-of-hours line"
+    assert body["out_of_hours_contact"] == "0300 000 0000"
+    assert body["helpline_name"] == "National Domestic Abuse Helpline (Refuge)"
+
+
+def test_an_emergency_is_due_in_one_working_day_like_any_report(
+    client: TestClient, auth: dict[str, str], case_body: CaseBody
+) -> None:
+    """The promise is the policies' one working day; the managers are paged at once instead."""
+    emergency = client.post(URL, json=case_body(immediate_danger="yes"), headers=auth).json()
+    standard = client.post(URL, json=case_body(), headers=auth).json()
+    gap = dt.datetime.fromisoformat(emergency["deadline"]) - dt.datetime.fromisoformat(
+        standard["deadline"]
+    )
+    assert abs(gap) < dt.timedelta(seconds=5)
 
 
 def test_anonymous_report_gets_a_follow_up_code_stored_only_as_a_hash(

@@ -1,18 +1,23 @@
-"""One working day, by nation, across holidays, closure days and clock changes."""
+"""One working day, by nation, across holidays, closure days and clock changes; whether the team
+is working now; and deadline words that never promise more than the working day."""
 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.cases.service import response_deadline
-from api.deadlines import WorkingCalendar, deadline_text, one_working_day_after
+from api.deadlines import (
+    WorkingCalendar,
+    deadline_text,
+    next_opening,
+    one_working_day_after,
+    team_open_at,
+)
 from api.org.profile import profile_for
 from api.settings import REPO_ROOT, Settings
+from tests.timing_cases import LONDON, london, promises_in
 
-LONDON = ZoneInfo("Europe/London")
 NINE_TO_FIVE = {day: (dt.time(9), dt.time(17)) for day in range(5)}
 
 
@@ -20,10 +25,6 @@ def calendar(
     nation: str = "ENG", closure_days: frozenset[dt.date] = frozenset()
 ) -> WorkingCalendar:
     return WorkingCalendar(tz=LONDON, nation=nation, hours=NINE_TO_FIVE, closure_days=closure_days)  # type: ignore[arg-type]
-
-
-def london(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
@@ -125,12 +126,6 @@ def test_no_working_days_is_a_clear_error() -> None:
         one_working_day_after(london(2026, 4, 2, 16, 30), shut)
 
 
-def test_emergency_deadline_is_now() -> None:
-    now = dt.datetime(2026, 4, 2, 15, 30, tzinfo=dt.UTC)
-    assert response_deadline("emergency", now, calendar()) == now
-    assert response_deadline("priority", now, calendar()) == london(2026, 4, 7, 16, 30)
-
-
 def _working_minutes(start: dt.datetime, end: dt.datetime, cal: WorkingCalendar) -> int:
     """Brute force, in 5-minute steps: how much office time lies between two instants."""
     minutes, moment = 0, start
@@ -175,9 +170,69 @@ def test_deadline_in_plain_english(deadline: dt.datetime, text: str) -> None:
     assert deadline_text(deadline.astimezone(dt.UTC), LONDON) == text
 
 
-def test_deadline_text_for_emergency_and_new_year() -> None:
-    assert deadline_text(london(2026, 4, 2, 16, 30), LONDON, emergency=True) == "straight away"
+def test_deadline_text_names_the_year_only_when_it_changes() -> None:
     assert (
         deadline_text(london(2027, 1, 4, 16, 30), LONDON, now=london(2026, 12, 31, 16, 30))
         == "by 4:30pm on Monday 4 January 2027"
     )
+
+
+def test_deadline_text_is_always_a_day_and_a_time() -> None:
+    """Every report moment of a year, out of hours included: a weekday, a date, a clock time."""
+    cal = calendar()
+    reported = london(2026, 1, 1)
+    while reported.year == 2026:
+        text = deadline_text(one_working_day_after(reported, cal), LONDON, now=reported)
+        assert text.startswith("by ") and " on " in text, text
+        assert "today" not in text and "tomorrow" not in text
+        assert promises_in(text) == [], text
+        reported += dt.timedelta(hours=7, minutes=13)
+
+
+@pytest.mark.parametrize(
+    ("nation", "moment", "open_now"),
+    [
+        ("ENG", london(2026, 11, 24, 10, 15), True),  # a Tuesday morning
+        ("ENG", london(2026, 11, 24, 9, 0), True),  # opening time is open
+        ("ENG", london(2026, 11, 24, 8, 59), False),
+        ("ENG", london(2026, 11, 24, 17, 0), False),  # closing time is closed
+        ("ENG", london(2026, 11, 24, 2, 0), False),  # night
+        ("ENG", london(2026, 12, 5, 11, 0), False),  # Saturday
+        ("ENG", london(2026, 4, 6, 11, 0), False),  # Easter Monday, a bank holiday in England
+        ("SCT", london(2026, 4, 6, 11, 0), True),  # ... but not in Scotland
+        ("SCT", london(2026, 1, 2, 11, 0), False),  # 2 January, a bank holiday in Scotland
+        ("ENG", london(2026, 1, 2, 11, 0), True),  # ... but not in England
+    ],
+)
+def test_team_open_at(nation: str, moment: dt.datetime, open_now: bool) -> None:
+    assert team_open_at(moment, calendar(nation)) is open_now
+    assert team_open_at(moment.astimezone(dt.UTC), calendar(nation)) is open_now
+
+
+def test_team_open_at_respects_closure_days() -> None:
+    closed = calendar(closure_days=frozenset({dt.date(2026, 12, 24)}))
+    assert not team_open_at(london(2026, 12, 24, 11, 0), closed)
+    assert team_open_at(london(2026, 12, 24, 11, 0), calendar())
+
+
+@pytest.mark.parametrize(
+    ("nation", "moment", "opening"),
+    [
+        ("ENG", london(2026, 11, 24, 10, 15), london(2026, 11, 24, 10, 15)),  # open: now
+        ("ENG", london(2026, 11, 24, 2, 0), london(2026, 11, 24, 9, 0)),  # night: this morning
+        ("ENG", london(2026, 11, 24, 17, 0), london(2026, 11, 25, 9, 0)),  # closing: tomorrow
+        ("ENG", london(2026, 12, 5, 2, 0), london(2026, 12, 7, 9, 0)),  # Saturday: Monday
+        ("ENG", london(2026, 4, 3, 18, 0), london(2026, 4, 7, 9, 0)),  # Good Friday to Tuesday
+        ("SCT", london(2026, 4, 3, 18, 0), london(2026, 4, 6, 9, 0)),  # ... to Easter Monday
+        ("SCT", london(2026, 1, 1, 18, 0), london(2026, 1, 5, 9, 0)),  # skips 2 January
+    ],
+)
+def test_next_opening(nation: str, moment: dt.datetime, opening: dt.datetime) -> None:
+    assert next_opening(moment, calendar(nation)) == opening
+
+
+def test_open_and_next_opening_refuse_naive_times() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        team_open_at(dt.datetime(2026, 4, 2, 16, 30), calendar())
+    with pytest.raises(ValueError, match="aware"):
+        next_opening(dt.datetime(2026, 4, 2, 16, 30), calendar())

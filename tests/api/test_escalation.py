@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -42,7 +41,6 @@ PASSWORD = "a long and unusual passphrase 42"
 #: Tuesday 24 November 2026, 10:00 in London (GMT), a working day: due Wednesday 10:00.
 T0 = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 DEADLINE = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
-TZ = ZoneInfo("Europe/London")
 
 
 def minutes(n: float) -> dt.datetime:
@@ -267,12 +265,15 @@ def test_an_emergency_pages_the_managers_when_the_case_is_stored(
     assert recipients(db, "email") == ["duty@example.org"]
     assert all(r.next_attempt_at == T0 and r.delivered_at is None for r in rows(db))
     assert alert_of(db, case).escalated_at == T0
-    # The page was the escalation; the reminder comes when the acknowledgement window ends.
+    # The page was the escalation; the reminder comes when the acknowledgement window ends, and
+    # says "not yet acknowledged": the deadline (one working day, as for any report) is still ahead.
+    assert case.deadline_at == DEADLINE
     assert escalate_due(db, minutes(1), migrated) == EscalationResult()
     assert escalate_due(db, minutes(119), migrated) == EscalationResult()
     result = escalate_due(db, minutes(120), migrated)
-    assert (result.escalated, result.deadline_missed) == (0, 1)
-    assert recipients(db, "deadline_missed") == managers
+    assert (result.escalated, result.deadline_missed) == (1, 0)
+    assert recipients(db, "escalation") == managers
+    assert escalate_due(db, DEADLINE + dt.timedelta(days=1), migrated) == EscalationResult()
 
 
 def test_a_manager_on_the_alert_list_is_not_paged_twice(
@@ -391,11 +392,12 @@ def test_messages_carry_reference_urgency_and_deadline_never_the_report(
         assert CANARY not in stored and CONTACT_CANARY not in stored
 
     due = claim_due(db, DEADLINE, dt.timedelta(minutes=2), limit=100)
-    # 3 alerts, 2 emergency pages, 2 x 2 escalations, 3 x 2 deadline messages
+    # 3 alerts, 2 emergency pages, 3 x 2 not-acknowledged messages, 2 x 2 deadline messages
     assert len(due) == len(rows(db)) == 15
+    profile = profile_for(migrated)
     subjects = set()
     for message in due:
-        email = compose(message, migrated, TZ)
+        email = compose(message, migrated, profile, DEADLINE)
         raw = email.as_bytes()
         assert CANARY.encode() not in raw and CONTACT_CANARY.encode() not in raw
         assert b"phone" not in raw.lower()
@@ -415,10 +417,13 @@ def test_messages_carry_reference_urgency_and_deadline_never_the_report(
         f"Quiet Door: Deadline missed: {ref['standard']}, Standard, "
         "was due by 10am on Wednesday 25 November",
     ) in subjects
+    assert (
+        "escalation",
+        f"Quiet Door: Not yet acknowledged: {ref['emergency']}, EMERGENCY, "
+        "due by 10am on Wednesday 25 November",
+    ) in subjects
     emergency_subjects = [s for kind, s in subjects if kind == "emergency"]
-    assert emergency_subjects == [
-        f"EMERGENCY: Quiet Door report {ref['emergency']} needs a response now"
-    ]
+    assert emergency_subjects == [f"EMERGENCY: Quiet Door report {ref['emergency']}"]
     assert ("email", f"Quiet Door: Standard report {ref['standard']}") in subjects
 
 
@@ -432,7 +437,7 @@ def test_the_worker_sends_an_escalation_in_the_pass_that_finds_it(
     staff("lead@example.org")
     case = new_case(now=utcnow() - dt.timedelta(hours=3))
 
-    asyncio.run(OutboxWorker(mail_settings, TZ).run_once())
+    asyncio.run(OutboxWorker(mail_settings).run_once())
 
     messages = mailbox.wait_for(1)
     assert [m["To"] for m in messages] == ["lead@example.org"]

@@ -129,9 +129,7 @@ def case_page_response(
         "team": team,
         "names": names,
         "when": when,
-        "respond_by": deadline_text(
-            case.deadline_at, profile.tz, emergency=case.urgency == "emergency", now=now
-        ),
+        "respond_by": deadline_text(case.deadline_at, profile.tz, now=now),
         "late": case.first_contact_at is None and case.deadline_at <= now,
         "now": now,
         "moves": MOVES.get(case.status, ()),

@@ -32,9 +32,8 @@ class QueueLine:
 
 
 def _queue_line(row: QueueRow, profile: OrgProfile, now: dt.datetime) -> QueueLine:
-    emergency = row.urgency == "emergency"
     late = row.first_contact_at is None and row.deadline_at <= now
-    respond_by = deadline_text(row.deadline_at, profile.tz, emergency=emergency, now=now)
+    respond_by = deadline_text(row.deadline_at, profile.tz, now=now)
     if row.first_contact_at is not None:
         first = moment_text(row.first_contact_at, profile.tz, now)
     else:
