@@ -31,6 +31,12 @@ RASA_ARGS := --domain bot/domain --data data --config config.yml
 MODEL_INPUTS := config.yml $(shell find bot data -type f -name '*.yml' 2>/dev/null)
 REPORTS := $(VAR)/reports
 CHROMIUM := /usr/bin/chromium
+# The gateway's danger classifier, built in its own venv (torch stays out of the gateway's).
+BUILD_VENV := .venv-build
+DANGER_MODEL := $(VAR)/models/danger/classifier.json
+DANGER_INPUTS := requirements/danger-build.txt requirements/danger-build.lock \
+	$(wildcard data/nlu/*.yml) channels/danger/training.yml channels/danger/build.py \
+	channels/danger/examples.py channels/danger/semantic.py
 
 .PHONY: help install run staff-user rotate-keys telegram-webhook test lint validate test-stories test-nlu test-actions test-app bench browser clean
 
@@ -59,7 +65,21 @@ $(MODEL): $(MODEL_INPUTS) | $(RASA_VENV)/.installed
 	$(RASA) train $(RASA_ARGS) --out $(VAR)/models --fixed-model-name quietdoor --quiet
 	touch $@
 
-run: install $(MODEL)
+$(BUILD_VENV)/.installed: requirements/danger-build.txt requirements/danger-build.lock
+	rm -rf $(BUILD_VENV)
+	$(PY311) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/pip install --quiet -r requirements/danger-build.txt -c requirements/danger-build.lock $(PIP_QUIET)
+	touch $@
+
+# Built again only when its data, code or build requirements changed; offline, about a minute.
+.PHONY: danger-model
+danger-model: $(DANGER_MODEL)
+$(DANGER_MODEL): $(DANGER_INPUTS) | $(BUILD_VENV)/.installed
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TQDM_DISABLE=1 TRANSFORMERS_VERBOSITY=error \
+	  PYTHONWARNINGS=ignore $(BUILD_VENV)/bin/python -m channels.danger.build \
+	  --nlu data/nlu --out $(VAR)/models/danger 2>&1 | { grep -v "^WARNING:root:Please consider" || true; }
+
+run: install $(MODEL) $(DANGER_MODEL)
 	$(PY) -m ops.run
 
 # Staff accounts: QD_NEW_PASSWORD='...' make staff-user EMAIL=lead@landlord.example ROLE=manager
@@ -109,10 +129,15 @@ test-nlu: $(MODEL)
 test-actions: $(RASA_VENV)/.installed
 	$(RASA_PY) -m pytest tests/actions -q
 
-test-app: $(APP_VENV)/.installed $(MODEL) browser
+test-app: $(APP_VENV)/.installed $(MODEL) $(DANGER_MODEL) browser
 	$(PY) -m pytest tests --ignore=tests/actions -q
 
-test: lint validate test-stories test-actions test-app test-nlu
+# Held-out danger sentences (tests/heldout): recall of the gateway's danger check must stay 1.0.
+.PHONY: test-danger
+test-danger: $(APP_VENV)/.installed $(DANGER_MODEL)
+	$(PY) -m tests.danger_report
+
+test: lint validate test-stories test-actions test-app test-nlu test-danger
 
 # Debian's Chromium for the browser tests; Playwright never downloads a browser of its own.
 # axe-core (package-lock.json) for the accessibility tests, into the git-ignored node_modules.
@@ -124,8 +149,9 @@ browser: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-bench: install $(MODEL)
+bench: install $(MODEL) $(DANGER_MODEL)
 	$(PY) -m bench.chat_latency
+	$(PY) -m bench.danger_latency
 
 clean:
-	rm -rf $(APP_VENV) $(RASA_VENV) $(VAR)/models $(VAR)/rasa-cache $(REPORTS)
+	rm -rf $(APP_VENV) $(RASA_VENV) $(BUILD_VENV) $(VAR)/models $(VAR)/rasa-cache $(REPORTS)

@@ -66,7 +66,9 @@ async def _request(
 async def get_org() -> dict[str, Any] | None:
     """The organisation profile, cached for a while: it changes rarely and is on every path.
 
-    Returns None when the service is down; failures are not cached, so the next call retries.
+    When the service is down the last profile seen is still returned, so a fallback reply can
+    give the right nation's 24-hour line; None only if none was ever seen. Failures are not
+    cached, so the next call retries.
     """
     cached = _org_cache.get("org")
     if cached and time.monotonic() - _org_cache["at"] < ORG_CACHE_SECONDS:
@@ -74,7 +76,7 @@ async def get_org() -> dict[str, Any] | None:
     try:
         org = await _request("GET", "/internal/org")
     except CaseServiceError:
-        return None
+        return cached
     _org_cache.update(org=org, at=time.monotonic())
     return org
 

@@ -10,12 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.case_service import CaseServiceError, get_helplines
+from actions.fallback_line import nation_line
 from actions.signpost import nation_for, utter_helplines
 from actions.signpost_needs import specialist_need
 
 
 class ActionClarify(Action):
-    """Menu buttons plus the nation's 24-hour line (the national one if the service is down).
+    """Menu buttons plus the nation's 24-hour line (the last one seen if the service is down).
 
     Runs for NLU fallback and as RulePolicy's core fallback. When the message names a specialist
     need (a deaf person, a man, LGBT+...), or the classifier's best guess was a specialist
@@ -40,12 +41,12 @@ class ActionClarify(Action):
             helplines = await get_helplines("general", nation)
         except CaseServiceError:
             helplines = []
-        first = helplines[0] if helplines else {}
-        if first.get("name") and first.get("contact"):
+        first = helplines[0] if helplines else await nation_line() or {}
+        name = first.get("name") or first.get("helpline_name")
+        contact = first.get("contact") or first.get("helpline_contact")
+        if name and contact:
             dispatcher.utter_message(
-                response="utter_clarify",
-                helpline_name=first["name"],
-                helpline_contact=first["contact"],
+                response="utter_clarify", helpline_name=name, helpline_contact=contact
             )
         else:
             dispatcher.utter_message(response="utter_clarify_fallback")

@@ -12,6 +12,7 @@ import hashlib
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
+from actions.message_metadata import latest_metadata
 from contract.report import ABUSE_KINDS as ABUSE_KINDS
 from contract.report import CHANNELS
 from contract.report import CONTACT_METHODS as CONTACT_METHODS
@@ -47,6 +48,7 @@ REPORT_SLOTS = (
     "consent_to_share",
     "security_needed",
     "send_report",
+    "phone_note_given",
     "report_pending",
 )
 
@@ -73,14 +75,7 @@ def idempotency_key(tracker: Tracker) -> str:
 
 def channel_of(tracker: Tracker) -> str:
     """The channel the gateway put in the message metadata; the web chat by default."""
-    metadata = tracker.latest_message.get("metadata") or {}
-    channel = metadata.get("channel") if isinstance(metadata, dict) else None
-    if channel is None:
-        for event in reversed(tracker.events):
-            meta = event.get("metadata") if event.get("event") == "user" else None
-            if isinstance(meta, dict) and meta.get("channel"):
-                channel = meta["channel"]
-                break
+    channel = latest_metadata(tracker, "channel")
     return channel if channel in CHANNELS else "web"
 
 

@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.case_service import CaseServiceError, get_helplines, get_org
+from actions.fallback_line import utter_with_line
 from actions.places import NATIONS, nation_in
 from actions.signpost_needs import choose_need
 
@@ -79,7 +80,7 @@ class ActionSignpost(Action):
 
         sent = utter_helplines(dispatcher, helplines)
         if not sent:
-            dispatcher.utter_message(response="utter_helpline_fallback")
+            await utter_with_line(dispatcher, "utter_helpline_fallback")
 
         if not tracker.active_loop_name:
             dispatcher.utter_message(response="utter_anything_else")

@@ -1,9 +1,13 @@
-"""Validation for `report_form`: one `validate_<slot>` per question, plus two safety nets.
+"""Validation for `report_form`: one `validate_<slot>` per question, plus the safety nets.
 
 1. Danger now: if the latest message is an emergency, or someone answers "yes" to the danger
    question, the 999 advice is sent at once. A free-text answer in the same message is kept,
    `immediate_danger` becomes "yes", and the form carries on.
-2. An answer that fits no button (low confidence, "hello" to a yes/no question) gets a short
+2. "Send what I've said": every question not yet answered counts as skipped and the report is
+   sent; nothing is ever sent without that choice or a yes to "Shall I send this?".
+3. On SMS, WhatsApp and Telegram, before the first answer that would stay on the phone (a
+   number, a code word, the account), the person is told so once and that they can skip.
+4. An answer that fits no button (low confidence, "hello" to a yes/no question) gets a short
    "please choose" and the same question again, instead of the form being dropped. Intents
    that have their own rule during the form (helplines, bot challenge, housing, goodbye) are
    handed back to those rules.
@@ -20,6 +24,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.contact_parsing import email_in, phone_in
+from actions.message_metadata import is_messaging, latest_intent
 from actions.report_questions import report_questions
 from actions.report_slots import (
     ABUSE_KINDS,
@@ -45,17 +50,17 @@ HANDED_BACK_INTENTS = {
     "helpline_injunction",
     "bot_challenge",
     "housing_question",
+    "housing_abuse",
+    "options_info",
     "goodbye",
 }
+# Answers that stay on a phone: the messaging channels warn once before the first of them.
+PHONE_NOTE_BEFORE = ("contact_detail", "code_word", "what_happening", "location")
 _YES_NO = YES_NO_UNKNOWN + (SKIPPED,)
 # Words in the interpreter lookup that ask for an interpreter without naming a language.
 _GENERIC_LANGUAGE_WORDS = {"translator", "another language", "different language"}
 
 Validated = dict[str, Any]
-
-
-def _latest_intent(tracker: Tracker) -> str | None:
-    return (tracker.latest_message.get("intent") or {}).get("name")
 
 
 def _one_of(slot: str, value: Any, allowed: tuple, dispatcher: CollectingDispatcher) -> Validated:
@@ -93,7 +98,9 @@ class ValidateReportForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        intent = _latest_intent(tracker)
+        intent = latest_intent(tracker)
+        if intent == "send_now":
+            return _send_what_was_said(tracker)
         answered = tracker.slots_to_validate()
         danger_now = intent == "emergency" or answered.get("immediate_danger") == "yes"
         if danger_now:
@@ -111,7 +118,16 @@ class ValidateReportForm(FormValidationAction):
             if not danger_now:
                 dispatcher.utter_message(response="utter_please_choose")
             events.append(SlotSet(requested, None))
-        return events
+        return events + _phone_note(dispatcher, tracker, events)
+
+    def validate_safe_to_talk(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Validated:
+        """ "No" ends the form: how to leave, and nothing is sent (report_questions)."""
+        checked = _one_of("safe_to_talk", value, ("yes", "no"), dispatcher)
+        if checked["safe_to_talk"] == "no":
+            dispatcher.utter_message(response="utter_not_safe")
+        return checked
 
     def validate_reporter_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -240,6 +256,43 @@ class ValidateReportForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Validated:
         return _one_of("send_report", value, ("yes", "no"), dispatcher)
+
+
+def _answered(tracker: Tracker, events: list[EventType]) -> dict[str, Any]:
+    slots = dict(tracker.slots)
+    slots.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
+    return slots
+
+
+def _send_what_was_said(tracker: Tracker) -> list[EventType]:
+    """Every open question becomes skipped and `send_report` yes: the form ends and sends."""
+    slots = dict(tracker.slots)
+    events: list[EventType] = []
+    for slot in report_questions(slots):
+        if slots.get(slot) is None and slot not in ("send_report", "safe_to_talk"):
+            events.append(SlotSet(slot, _SEND_NOW_VALUES.get(slot, SKIPPED)))
+    return [*events, SlotSet("send_report", "yes")]
+
+
+_SEND_NOW_VALUES: dict[str, Any] = {
+    "reporter_type": "other",
+    "abuse_kinds": [SKIPPED],
+    "abuse_kinds_more": [DONE],
+}
+
+
+def _phone_note(
+    dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
+) -> list[EventType]:
+    """Said once per report on messaging, just before the first answer that stays on the phone."""
+    slots = _answered(tracker, events)
+    if slots.get("phone_note_given") or not is_messaging(tracker):
+        return []
+    upcoming = next((q for q in report_questions(slots) if slots.get(q) is None), None)
+    if upcoming not in PHONE_NOTE_BEFORE:
+        return []
+    dispatcher.utter_message(response="utter_phone_note")
+    return [SlotSet("phone_note_given", True)]
 
 
 def _named_language(tracker: Tracker) -> str | None:

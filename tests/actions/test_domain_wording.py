@@ -26,10 +26,13 @@ RESPONSES: dict[str, list[dict[str, Any]]] = DOMAIN.responses
 
 ALARMING = re.compile(
     r"\b(?:abuse|abusive|abuser|domestic|violence|violent|assault|rape|refuge|police|danger"
-    r"|dangerous|victim|perpetrator|marac|safeguarding)\w*",
+    r"|dangerous|victim|perpetrator|marac|safeguarding|physical|sexual|controlling|coercive|hurt"
+    r"|hitting|beating|stalk)\w*",
     re.IGNORECASE,
 )
-WEB_ONLY = re.compile(r"shift|this page|press exit|type exit", re.IGNORECASE)
+WEB_ONLY = re.compile(
+    r"shift|this page|press exit|type exit|below this chat|check on a report", re.IGNORECASE
+)
 
 REPORTER_TYPES = [None, "self", "neighbour", "contractor", "agency", "friend_family", "other"]
 CONTACT_METHODS = [None, "phone", "text", "email", "in_person", "trusted_person", "none", "skipped"]
@@ -63,6 +66,9 @@ def template_values() -> list[dict[str, str]]:
             "reference": "QD-ABCD-EFGH",
             "deadline_text": "by 4:30pm on Tuesday 24 November",
             "follow_up_code": "7H3K-92QX",
+            "options_text": "- We can talk about a move to another home.",
+            "out_of_hours_name": "Out-of-hours service",
+            "out_of_hours_contact": "0300 000 0000",
         }
         for entry in HELPLINES
     ]

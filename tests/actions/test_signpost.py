@@ -128,7 +128,7 @@ def test_a_helpline_without_hours_is_still_given(case_service: CaseServiceStub) 
 
 def test_service_down_still_gives_the_national_helpline(case_service_down: None) -> None:
     _, responses = run_action(ActionSignpost(), make_tracker(intent="helpline_deaf"))
-    assert responses == ["utter_helpline_fallback", "utter_anything_else"]
+    assert responses == ["utter_helpline_fallback_all", "utter_anything_else"]
 
 
 def test_during_the_report_the_form_asks_the_next_question_instead(

@@ -45,6 +45,11 @@ CASE = {
     "deadline": "2026-11-24T16:30:00+00:00",
     "deadline_text": "by 4:30pm on Tuesday 24 November",
     "contact_method": "phone",
+    "team_open_now": False,
+    "helpline_name": "Live Fear Free Helpline (Wales)",
+    "helpline_contact": "0808 80 10 800",
+    "out_of_hours_name": None,
+    "out_of_hours_contact": None,
 }
 SELF_PHONE: dict[str, Any] = {
     "reporter_type": "self",
@@ -81,9 +86,14 @@ def test_sends_the_report_and_clears_every_answer(case_service: CaseServiceStub)
     )
     events, messages = run_action_messages(ActionSubmitReport(), tracker)
 
-    assert [m["response"] for m in messages] == ["utter_case_created"]
+    assert [m["response"] for m in messages] == [
+        "utter_case_created",
+        "utter_until_then_closed",
+        "utter_after_report",
+    ]
     assert messages[0]["reference"] == "QD-ABCD-1234"
     assert messages[0]["deadline_text"] == "by 4:30pm on Tuesday 24 November"
+    assert messages[1]["helpline_contact"] == "0808 80 10 800"
     assert_cleared(events)
 
     [request] = case_service.requests_to("POST", "/internal/cases")
@@ -123,9 +133,11 @@ def test_anonymous_report_gives_the_follow_up_code(case_service: CaseServiceStub
 
     assert [m["response"] for m in messages] == [
         "utter_case_created_anonymous",
+        "utter_until_then_closed",
         "utter_follow_up_code",
+        "utter_after_report",
     ]
-    assert messages[1]["follow_up_code"] == "PLUM-RIVER-42"
+    assert messages[2]["follow_up_code"] == "PLUM-RIVER-42"
     body = case_service.requests_to("POST", "/internal/cases")[0]["json"]
     assert body["channel"] == "web"
     assert body["contact_method"] is None and body["contact_detail"] is None
@@ -157,7 +169,7 @@ def test_failure_keeps_the_answers_and_a_retry_reuses_the_key(
     case_service.respond("POST", "/internal/cases", 503, {"detail": "down"})
     tracker = make_tracker(slots=SELF_PHONE, intent="affirm", events=[FORM_STARTED])
     events, responses = run_action(ActionSubmitReport(), tracker)
-    assert responses == ["utter_report_not_sent"]
+    assert responses == ["utter_report_not_sent_all"]  # this profile names no 24-hour line
     assert slot_values(events) == {"report_pending": True}
 
     case_service.respond("POST", "/internal/cases", 201, CASE)
@@ -167,16 +179,81 @@ def test_failure_keeps_the_answers_and_a_retry_reuses_the_key(
         events=[FORM_STARTED, {"event": "slot", "name": "report_pending", "value": True}],
     )
     _, responses = run_action(ActionSubmitReport(), retry)
-    assert responses == ["utter_case_created"]
+    assert responses[0] == "utter_case_created"
     first, second = case_service.requests_to("POST", "/internal/cases")
     assert first["json"]["idempotency_key"] == second["json"]["idempotency_key"]
 
 
-def test_unreachable_service_still_answers(case_service_down: None) -> None:
+def test_unreachable_service_still_answers_with_every_nations_line(
+    case_service_down: None,
+) -> None:
     tracker = make_tracker(slots=SELF_PHONE, intent="affirm", events=[FORM_STARTED])
     events, responses = run_action(ActionSubmitReport(), tracker)
-    assert responses == ["utter_report_not_sent"]
+    assert responses == ["utter_report_not_sent_all"]
     assert slot_values(events) == {"report_pending": True}
+
+
+def test_a_refused_report_gives_the_organisations_nation_line(
+    case_service: CaseServiceStub,
+) -> None:
+    case_service.respond(
+        "GET",
+        "/internal/org",
+        200,
+        {"nation": "WLS", "helpline_name": "Live Fear Free", "helpline_contact": "0808 80 10 800"},
+    )
+    case_service.respond("POST", "/internal/cases", 503, {"detail": "down"})
+    tracker = make_tracker(slots=SELF_PHONE, intent="affirm", events=[FORM_STARTED])
+    _, messages = run_action_messages(ActionSubmitReport(), tracker)
+    assert [m["response"] for m in messages] == ["utter_report_not_sent"]
+    assert messages[0]["helpline_contact"] == "0808 80 10 800"
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ({"urgency": "emergency", "team_open_now": True}, "utter_case_created_urgent"),
+        (
+            {"urgency": "emergency", "team_open_now": False, "contact_method": None},
+            "utter_case_created_urgent_anonymous",
+        ),
+    ],
+)
+def test_an_urgent_report_is_told_when_the_team_will_see_it_and_999(
+    case_service: CaseServiceStub, case: dict[str, Any], expected: str
+) -> None:
+    case_service.respond("POST", "/internal/cases", 201, {**CASE, **case})
+    tracker = make_tracker(slots=SELF_PHONE, intent="affirm", events=[FORM_STARTED])
+    _, messages = run_action_messages(ActionSubmitReport(), tracker)
+    responses = [m["response"] for m in messages]
+    assert responses[0] == expected
+    assert messages[0]["deadline_text"] == "by 4:30pm on Tuesday 24 November"
+    open_now = case["team_open_now"]
+    assert responses[1] == ("utter_until_then" if open_now else "utter_until_then_closed")
+
+
+def test_an_out_of_hours_service_is_named_when_the_profile_has_one(
+    case_service: CaseServiceStub,
+) -> None:
+    case_service.respond(
+        "POST",
+        "/internal/cases",
+        201,
+        {**CASE, "out_of_hours_name": "Out-of-hours line", "out_of_hours_contact": "0300 000 0000"},
+    )
+    tracker = make_tracker(slots=SELF_PHONE, intent="affirm", events=[FORM_STARTED])
+    _, responses = run_action(ActionSubmitReport(), tracker)
+    assert responses[:3] == ["utter_case_created", "utter_until_then_closed", "utter_out_of_hours"]
+
+
+def test_not_safe_to_talk_sends_nothing_and_asks_again_next_time(
+    case_service: CaseServiceStub,
+) -> None:
+    tracker = make_tracker(slots={"reporter_type": "self", "safe_to_talk": "no"})
+    events, responses = run_action(ActionSubmitReport(), tracker)
+    assert responses == []
+    assert case_service.requests_to("POST", "/internal/cases") == []
+    assert slot_values(events)["safe_to_talk"] is None
 
 
 def test_a_new_report_gets_a_new_key(case_service: CaseServiceStub) -> None:

@@ -7,16 +7,100 @@ from tests.actions.conftest import make_tracker, run_action, slot_values
 
 FORM = "report_form"
 ACTION = ValidateReportForm()
-SELF_SO_FAR: dict[str, Any] = {"reporter_type": "self"}
+SAFE: dict[str, Any] = {"reporter_type": "self", "safe_to_talk": "yes"}
+# Past the safe-contact questions (anonymous), so the account questions come next.
+SELF_SO_FAR: dict[str, Any] = {**SAFE, "contact_method": "none"}
+SMS = {"channel": "sms", "wording": "discreet"}
 
 
-def test_report_about_me_starts_with_what_is_happening() -> None:
+def test_report_about_me_first_asks_if_it_is_safe_to_talk() -> None:
     tracker = make_tracker(
         intent="report_abuse", answered={"reporter_type": "self"}, active_loop=FORM
     )
     events, responses = run_action(ACTION, tracker)
     assert responses == []
-    assert slot_values(events) == {"reporter_type": "self", "requested_slot": "what_happening"}
+    assert slot_values(events) == {"reporter_type": "self", "requested_slot": "safe_to_talk"}
+
+
+def test_once_safe_to_talk_is_known_the_safe_contact_comes_first() -> None:
+    tracker = make_tracker(
+        slots={"safe_to_talk": "yes"},
+        intent="report_abuse",
+        answered={"reporter_type": "self"},
+        active_loop=FORM,
+    )
+    events, _ = run_action(ACTION, tracker)
+    assert slot_values(events)["requested_slot"] == "contact_method"
+
+
+def test_not_safe_to_talk_says_how_to_leave_and_ends_the_form() -> None:
+    tracker = make_tracker(
+        slots={"reporter_type": "self", "requested_slot": "safe_to_talk"},
+        intent="deny",
+        answered={"safe_to_talk": "no"},
+        active_loop=FORM,
+    )
+    events, responses = run_action(ACTION, tracker)
+    assert responses == ["utter_not_safe"]
+    assert slot_values(events) == {"safe_to_talk": "no", "requested_slot": None}
+
+
+def test_send_what_ive_said_skips_the_rest_and_sends() -> None:
+    tracker = make_tracker(
+        slots={**SELF_SO_FAR, "requested_slot": "what_happening"},
+        intent="send_now",
+        text="send what I've said",
+        active_loop=FORM,
+    )
+    events, responses = run_action(ACTION, tracker)
+    values = slot_values(events)
+    assert responses == []
+    assert values["send_report"] == "yes"
+    assert values["what_happening"] == "skipped"  # the button's words are not the account
+    assert values["abuse_kinds"] == ["skipped"]
+    assert values["consent_to_share"] == "skipped"
+    assert values["requested_slot"] is None
+
+
+def test_on_sms_the_phone_note_comes_once_before_the_first_answer_that_stays() -> None:
+    tracker = make_tracker(
+        slots={**SAFE, "requested_slot": "contact_method"},
+        intent="inform",
+        answered={"contact_method": "text"},
+        active_loop=FORM,
+        metadata=SMS,
+    )
+    events, responses = run_action(ACTION, tracker)
+    assert responses == ["utter_phone_note"]
+    assert slot_values(events)["phone_note_given"] is True
+    assert slot_values(events)["requested_slot"] == "contact_detail"
+
+    again = make_tracker(
+        slots={
+            **SAFE,
+            "contact_method": "text",
+            "phone_note_given": True,
+            "requested_slot": "contact_detail",
+        },
+        intent="inform",
+        answered={"contact_detail": "07700 900123"},
+        active_loop=FORM,
+        metadata=SMS,
+    )
+    _, responses = run_action(ACTION, again)
+    assert "utter_phone_note" not in responses
+
+
+def test_the_web_chat_gets_no_phone_note() -> None:
+    tracker = make_tracker(
+        slots={**SAFE, "requested_slot": "contact_method"},
+        intent="inform",
+        answered={"contact_method": "text"},
+        active_loop=FORM,
+        metadata={"channel": "web", "wording": "web"},
+    )
+    _, responses = run_action(ACTION, tracker)
+    assert "utter_phone_note" not in responses
 
 
 def test_third_party_concern_without_a_role_asks_who_they_are() -> None:
@@ -89,7 +173,7 @@ def test_yes_to_danger_now_sends_999_once_and_carries_on() -> None:
     )
     events, responses = run_action(ACTION, tracker)
     assert responses == ["utter_emergency"]
-    assert slot_values(events) == {"immediate_danger": "yes", "requested_slot": "contact_method"}
+    assert slot_values(events) == {"immediate_danger": "yes", "requested_slot": "interpreter"}
 
 
 def test_skip_is_remembered_so_the_question_is_not_asked_again() -> None:
@@ -272,7 +356,7 @@ def test_third_party_is_never_asked_for_the_victims_contact() -> None:
         active_loop=FORM,
     )
     events, _ = run_action(ACTION, tracker)
-    assert slot_values(events) == {"contact_method": "none", "requested_slot": "consent_to_share"}
+    assert slot_values(events) == {"contact_method": "none", "requested_slot": "send_report"}
 
 
 def test_the_form_ends_after_the_send_question() -> None:

@@ -112,7 +112,7 @@ def test_a_full_report_over_sms(product: Product) -> None:
         transcript.extend(m.text or "" for m in root.iter("Message"))
 
     def choose(slot: str | None) -> None:
-        wanted = {"how_can_i_help": "Report what's happening to me"}.get(slot or "")
+        wanted = {"how_can_i_help": "Tell the team what's happening to me"}.get(slot or "")
         lines = transcript[-1].splitlines()
         titles = [m.group(2) for m in map(re.compile(r"^(\d+) (.+)$").match, lines) if m]
         assert titles, f"no numbered choices in: {transcript[-1]!r}"
@@ -138,7 +138,7 @@ def test_a_full_report_over_telegram(product: Product) -> None:
         assert telegram_post(product.url, text_update(CHAT_ID, text)).status_code == 200
 
     def choose(slot: str | None) -> None:
-        wanted = {"how_can_i_help": "Report what's happening to me"}.get(slot or "")
+        wanted = {"how_can_i_help": "Tell the team what's happening to me"}.get(slot or "")
         question = next(
             p for p in reversed(api.called("sendMessage", CHAT_ID)) if len(_buttons(p)) > 1
         )

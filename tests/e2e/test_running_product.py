@@ -31,7 +31,7 @@ def test_typing_exit_deletes_the_conversation_in_rasa(product: Product, sender: 
 def test_an_unexpected_answer_gets_one_clarifying_reply(product: Product, sender: str) -> None:
     product.say(sender, "/greet")
     product.say(sender, "/affirm")
-    replies = product.say(sender, "/affirm")  # "yes" to "How can I help?" fits no flow
+    replies = product.say(sender, "/deny")  # "no" to "What would you like to do?" fits no flow
     assert len(replies) == 1
     assert "didn't follow" in replies[0]["text"]
     assert replies[0]["buttons"]
