@@ -1,82 +1,19 @@
-"""Words every channel checks before anything else: quick exit, and danger right now.
+"""What every channel checks and says before anything else: quick exit, and the emergency texts.
 
-Channel-independent: the web chat, SMS and Telegram all call `is_exit` and `is_emergency` on the
-raw text and use the same emergency and safety-net wording, built from the organisation profile.
-
-`is_emergency` aims at precision: it looks for danger to a person *now* (weapons, threats to kill,
-strangulation, an attack or break-in happening, a plea for the police), and deliberately ignores
-housing talk such as "emergency repair", "boiler emergency", "gas leak" or "fire exit". The
-dialogue engine asks about danger anyway; this check only makes sure the numbers come first.
+Channel-independent: the web chat, SMS and Telegram all call `is_exit` on the raw text and use
+the same emergency, reminder and safety-net wording, built from the organisation profile.
+Whether a message shows danger is `channels.danger.assess` (words, then a classifier);
+`is_emergency` is its words alone, for callers that need a plain yes or no.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
+
+from channels.danger import words as danger_words
 
 EXIT_PHRASES = frozenset(
     {"exit", "quick exit", "quickexit", "exit now", "exit chat", "exit this page", "exit page"}
-)
-
-# Housing and trade phrases that contain a danger word but are not danger to a person.
-_NOT_DANGER = re.compile(
-    r"""
-    \b(?:glue|sealant|caulk\w*|grout|nail|staple|heat|spray|silicone|mastic|water)\s+guns?\b
-    | \bbleed\w*\s+(?:the\s+|my\s+|all\s+the\s+)?radiators?\b
-    | \bradiators?\s+(?:needs?|needed|want|wants)\s+bleeding\b
-    | \bchoked\s+(?:drains?|sinks?|toilets?|gull(?:y|ies)|pipes?)\b
-    | \b(?:drains?|sinks?|toilets?|gull(?:y|ies)|pipes?)
-      \s+(?:is|are|was|were|keeps?\s+getting)\s+choked\b
-    | \bin\s+danger\s+of\b
-    """,
-    re.VERBOSE,
-)
-
-_PERSON = r"(?:me|us|her|him|them|my\s+\w+|the\s+(?:kids|children|baby))"
-
-_DANGER = re.compile(
-    rf"""
-    # weapons
-    \b(?:knife|knives|gun|guns|weapon|weapons|machete|blade|axe|hammer\s+at)\b
-    | \b(?:stabbed|stabbing\s+{_PERSON}|stab\s+{_PERSON}|shot\s+{_PERSON}|shoot\s+{_PERSON})\b
-    # threats to kill, and suicide
-    | \bkill\s+(?:{_PERSON}|myself|ourselves|himself|herself)\b
-    | \b(?:going\s+to|gonna|gon'?\s+na|will|'ll|wants?\s+to|trying\s+to|tried\s+to|threaten\w*\s+to)
-      \s+kill\b
-    | \b(?:end\s+my\s+life|suicid\w*)\b
-    | \b(?:fear|scared|afraid|frightened)\s+for\s+my\s+life\b
-    # strangulation and breathing
-    | \b(?:strangl\w*|chok(?:e|ed|es|ing)|suffocat\w*)\b
-    | \b(?:can'?t|cannot|can\s+not|couldn'?t)\s+breathe\b
-    | \b(?:hands?|arm)\s+(?:round|around)\s+my\s+(?:neck|throat)\b
-    # an attack happening now
-    | \b(?:is|are|'s|'re|keeps?)\s+(?:hitting|beating|hurting|attacking|kicking|punching|
-      strangling|choking|raping)\s+{_PERSON}\b
-    | \b(?:hurting|hitting|beating|attacking|kicking|punching)\s+{_PERSON}\s+(?:now|right\s+now)\b
-    | \battacking\s+{_PERSON}\b
-    | \b(?:bleeding|blood\s+everywhere|unconscious|not\s+breathing|passed\s+out)\b
-    # someone forcing their way in
-    | \b(?:breaking|trying\s+to\s+(?:break|get|force\s+(?:his|her|their)\s+way))\s+in\b
-    | \b(?:has|have|'s|just)\s+(?:broken|broke|forced\s+(?:his|her|their)\s+way)\s+in\b
-      (?!\s+(?:the|a|an|half|two|my|our)\b)
-    | \bbreaking\s+(?:down\s+)?(?:the|my|our)\s+(?:front\s+|back\s+)?(?:door|window)\b
-    | \b(?:banging|hammering|pounding|kicking)\s+(?:on|at|in|down)\s+(?:the|my|our)
-      \s+(?:front\s+|back\s+)?(?:door|window)s?\b
-    | \bkicking\s+(?:the|my|our)\s+(?:front\s+|back\s+)?door\s+(?:in|down)\b
-    | \b(?:locked|locking|trapped)\s+{_PERSON}\s+in\b
-    | \bwon'?t\s+let\s+me\s+(?:leave|out|go)\b
-    | \b(?:set|setting)\s+(?:fire\s+to|{_PERSON}\s+on\s+fire|the\s+house\s+on\s+fire)\b
-    | \bburn\s+(?:the\s+)?(?:house|flat|place|home)\s+down\b
-    # a plea for help now
-    | \bhelp\s+(?:me|us)\s+(?:now|right\s+now|quick|quickly|please\s+now)\b
-    | \bneed\s+help\s+(?:now|right\s+now|urgently|immediately)\b
-    | \bin\s+(?:immediate\s+|real\s+|serious\s+)?danger\b
-    | \bnot\s+safe\s+(?:now|right\s+now|here|at\s+home)\b
-    | \b(?:call|calling|ring|phone|dial|get)\s+(?:the\s+)?
-      (?:police|999|ambulance|an\s+ambulance|cops)\b
-    | \bpolice\s+now\b
-    """,
-    re.VERBOSE,
 )
 
 
@@ -109,9 +46,8 @@ def is_exit(text: str) -> bool:
 
 
 def is_emergency(text: str) -> bool:
-    """True when the message says someone is in danger now; housing emergencies are not."""
-    cleaned = _NOT_DANGER.sub(" ", _normalise(text))
-    return _DANGER.search(cleaned) is not None
+    """Danger now by the danger words alone, for callers without the classifier's levels."""
+    return danger_words.fires(text)
 
 
 DEAF_FALLBACK = "text 999 if you have registered with emergencySMS, use 999 BSL, or textphone 18000"
@@ -149,6 +85,11 @@ def emergency_text(profile: ProfileLike, *, discreet: bool = False) -> str:
         _helpline_line(profile, discreet=discreet),
     ]
     return "\n".join(line for line in lines if line)
+
+
+def reminder_text(*, discreet: bool = False) -> str:
+    """The one line added after the normal reply when danger is possible but not certain."""
+    return "If you need help now, call 999." if discreet else "If you are in danger now, call 999."
 
 
 def not_taken_text() -> str:

@@ -31,6 +31,7 @@ from api.db import in_session, session_factory, utcnow
 from api.org.profile import OrgProfile
 from api.settings import Settings
 from channels import safety
+from channels.danger.assess import Danger, assess
 from channels.messaging import choices, contacts, follow_up, inbox, texts
 from channels.messaging.contacts import Contact
 from channels.messaging.inbox import Delivery, Unread
@@ -127,7 +128,7 @@ class Conversations:
             )
         except Exception as error:  # storage down: still answer with the numbers
             log.error("inbound delivery could not be recorded (%s)", type(error).__name__)
-            emergency = safety.is_emergency(delivery.text)
+            emergency = assess(delivery.text) is Danger.NOW
             return Turn(pseudonym, self._safety_net(kept=False, emergency_first=emergency))
         if unread is None:
             return Turn(pseudonym, [], duplicate=True)
@@ -200,7 +201,8 @@ class Conversations:
             await self._db(inbox.finish, message.id)
             return contact, [Reply(texts.line(self.profile, "too_long"))]
 
-        emergency = safety.is_emergency(text)
+        danger = assess(text)
+        emergency = danger is Danger.NOW
         answered = await self._answer_here(text, contact)
         if answered is not None:
             await self._db(inbox.finish, message.id)
@@ -229,6 +231,9 @@ class Conversations:
         replies = from_rasa(items)
         if emergency and not any(r.kind == "emergency" for r in replies):
             replies = [self._numbers(contact), *replies]
+        elif danger is Danger.POSSIBLE and not any(r.kind == "emergency" for r in replies):
+            reminder = safety.reminder_text(discreet=contact.wording != "plain")
+            replies = [*replies, Reply(reminder, kind="reminder")]
         # Rasa answered: the choices now offered replace the old ones.
         contact = dataclasses.replace(contact, options=offered(replies))
         return contact, replies

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api.org.profile import OrgProfile, get_profile
 from api.settings import Settings, get_settings
 from channels import safety
+from channels.danger.assess import Danger, assess
 from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
 from channels.web.follow_up import router as follow_up_router
 from channels.web.privacy import router as privacy_router
@@ -96,7 +97,8 @@ async def webhook(request: Request, profile: ProfileDep, rasa: RasaDep) -> JSONR
         await _wipe_quietly(rasa, chat.sender)
         return JSONResponse([_reply(chat.sender, EXIT_TEXT, "exit")])
 
-    emergency = safety.is_emergency(chat.message)
+    danger = assess(chat.message)
+    emergency = danger is Danger.NOW
     try:
         replies = await rasa.send(chat.sender, chat.message)
     except RasaUnavailable as error:
@@ -105,6 +107,8 @@ async def webhook(request: Request, profile: ProfileDep, rasa: RasaDep) -> JSONR
 
     if emergency and not any(_kind(r) == "emergency" for r in replies):
         replies = [_reply(chat.sender, safety.emergency_text(profile), "emergency"), *replies]
+    elif danger is Danger.POSSIBLE and not any(_kind(r) == "emergency" for r in replies):
+        replies = [*replies, _reply(chat.sender, safety.reminder_text(), "reminder")]
     return JSONResponse(replies)
 
 
