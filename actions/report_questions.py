@@ -14,11 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from actions.report_slots import CONTACT_METHODS, chosen_kinds
+from contract.report import METHODS_NEEDING_DETAIL, REACHABLE_METHODS, chosen_kinds
 
-# Contact routes that make safe times, letters and a code word worth asking about.
-_REAL_METHODS = tuple(m for m in CONTACT_METHODS if m != "none")
-_SELF_DETAIL = ("phone", "text", "email", "trusted_person")
 _THIRD_PARTY_DETAIL = ("phone", "text", "email")
 _SAFE_TIMES_METHODS = ("phone", "text", "in_person", "trusted_person")
 
@@ -27,13 +24,13 @@ def _contact_questions(is_self: bool, method: Any) -> list[str]:
     if not is_self:
         return ["contact_detail"] if method in _THIRD_PARTY_DETAIL else []
     questions = []
-    if method in _SELF_DETAIL:
+    if method in METHODS_NEEDING_DETAIL:
         questions.append("contact_detail")
     if method in _SAFE_TIMES_METHODS:
         questions.append("safe_times")
     if method == "phone":
         questions.append("voicemail_safe")
-    if method in _REAL_METHODS:
+    if method in REACHABLE_METHODS:  # safe times, letters and a code word are worth asking
         questions += ["letter_safe", "code_word"]
     return questions
 

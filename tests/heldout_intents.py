@@ -5,9 +5,15 @@ This parses every one with the real model and checks what each set must never ge
 
 - indirect disclosures (arrears a partner caused, an ex with a key...) are never deflected to the
   housing pointer, and neither are disclosures of abuse;
-- people describing being hurt are never read as asking for the line for people who harm;
+- people describing being hurt are never given the line for people who harm (the need the
+  signpost action would choose, `actions.signpost_needs.choose_need`, after the intent);
 - ordinary housing questions mostly reach the housing pointer (a miss there costs a menu, not
   safety, so that gate is lower).
+
+The gated sets were looked at while the training data and the helpline guard were improved, so
+they are development sets now. A second hand later wrote `<set>_final.yml` for each; nobody tuned
+against those, and their shares are printed beside the gated ones (reported, not gated), as the
+honest measure of how the assistant reads words nobody here wrote.
 
 It prints the share per set and writes every prediction to `<out>/predictions.json`, which the
 gateway's danger report (`tests/danger_report.py`) reads for its "with Rasa" column. Exit 1 when
@@ -26,18 +32,22 @@ from typing import Any
 
 import yaml
 
+from actions.signpost_needs import choose_need
+
 HELDOUT = Path(__file__).parent / "heldout"
 
 # set -> (intents that fail it, the largest failing share allowed)
 NEVER = {
     "indirect_disclosure": ({"housing_question"}, 0.05),
-    "disclosures": ({"housing_question", "helpline_perpetrator"}, 0.05),
-    "hurt_by_someone": ({"helpline_perpetrator"}, 0.0),
+    "disclosures": ({"housing_question", "need:perpetrator"}, 0.05),
+    "hurt_by_someone": ({"need:perpetrator"}, 0.0),
 }
 # set -> (intents that pass it, the smallest passing share required)
 MOSTLY = {
     "pure_housing": ({"housing_question"}, 0.75),
-    "perpetrator": ({"helpline_perpetrator"}, 0.75),
+    # The guard (signpost_needs) gives the general line when unsure: safe for a victim misread as
+    # causing harm, a weaker answer for someone who is. Victims first.
+    "perpetrator": ({"need:perpetrator"}, 0.6),
 }
 REPORTED = ("danger_dev", "danger_final", "not_danger_dev", "not_danger_final")
 
@@ -65,7 +75,15 @@ async def predict(model: Path, names: list[str]) -> dict[str, list[dict[str, Any
 
 
 def share(rows: list[dict[str, Any]], intents: set[str]) -> float:
-    return sum(r["intent"] in intents for r in rows) / max(len(rows), 1)
+    """Share of rows read as one of `intents`; "need:X" means the helpline need X is chosen."""
+
+    def hit(row: dict[str, Any]) -> bool:
+        need = f"need:{choose_need(row['intent'], row['text'])}"
+        return row["intent"] in intents or (
+            row["intent"].startswith("helpline_") and need in intents
+        )
+
+    return sum(hit(r) for r in rows) / max(len(rows), 1)
 
 
 def check(predictions: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -74,22 +92,29 @@ def check(predictions: dict[str, list[dict[str, Any]]]) -> list[str]:
     for name, (bad, limit) in NEVER.items():
         got = share(predictions[name], bad)
         verdict = "FAIL" if got > limit else "ok"
-        lines.append(
-            f"{verdict:4} {name:<20} read as {sorted(bad)}: {got:.1%} (at most {limit:.0%})"
-        )
+        lines.append(f"{verdict:4} {name:<20} {sorted(bad)}: {got:.1%} (at most {limit:.0%})")
+        lines += _final(predictions, name, bad)
     for name, (good, minimum) in MOSTLY.items():
         got = share(predictions[name], good)
         verdict = "FAIL" if got < minimum else "ok"
-        lines.append(
-            f"{verdict:4} {name:<20} read as {sorted(good)}: {got:.1%} (at least {minimum:.0%})"
-        )
+        lines.append(f"{verdict:4} {name:<20} {sorted(good)}: {got:.1%} (at least {minimum:.0%})")
+        lines += _final(predictions, name, good)
     for name in REPORTED:
         got = share(predictions[name], {"emergency"})
         lines.append(f"     {name:<20} read as emergency by Rasa alone: {got:.1%}")
-    for name in (*NEVER, *MOSTLY):
+    for name in (*NEVER, *MOSTLY, *(f"{n}_final" for n in (*NEVER, *MOSTLY))):
+        if name not in predictions:
+            continue
         top = Counter(r["intent"] for r in predictions[name]).most_common(4)
         lines.append(f"     {name:<20} top intents: {top}")
     return lines
+
+
+def _final(predictions: dict[str, list[dict[str, Any]]], name: str, intents: set[str]) -> list[str]:
+    final = f"{name}_final"
+    if final not in predictions:
+        return []
+    return [f"     {final:<20} {sorted(intents)}: {share(predictions[final], intents):.1%} (final)"]
 
 
 def main() -> int:
@@ -98,6 +123,7 @@ def main() -> int:
     parser.add_argument("out", type=Path)
     args = parser.parse_args()
     names = [*NEVER, *MOSTLY, *REPORTED]
+    names += [f"{n}_final" for n in (*NEVER, *MOSTLY) if (HELDOUT / f"{n}_final.yml").is_file()]
     predictions = asyncio.run(predict(args.model, names))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "predictions.json").write_text(json.dumps(predictions, indent=1), encoding="utf-8")

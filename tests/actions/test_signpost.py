@@ -39,7 +39,38 @@ MEN = {
     ],
 )
 def test_each_helpline_intent_has_its_need(intent: str, need: str) -> None:
-    assert choose_need(intent, "") == need
+    assert choose_need(intent, f"/{intent}") == need  # as a button sends it
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "his temper is frightening me",
+        "she gets violent with me when she drinks",
+        "my husband won't do anger management and he still hurts me",
+        "I'm the one that gets hurt when he's angry",
+        "her jealousy is out of control, I can't go anywhere",
+        "my friend's husband is aggressive and controlling",
+        "",
+    ],
+)
+def test_someone_describing_harm_to_them_never_gets_the_line_for_people_who_harm(
+    text: str,
+) -> None:
+    assert choose_need("helpline_perpetrator", text) == "general"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I lost my temper and pushed my wife",
+        "I'm worried about my own behaviour",
+        "my girlfriend says I'm too controlling and I want to change",
+        "I hit him back after he hit me and I'm ashamed",
+    ],
+)
+def test_someone_saying_they_cause_harm_gets_it(text: str) -> None:
+    assert choose_need("helpline_perpetrator", text) == "perpetrator"
 
 
 @pytest.mark.parametrize(

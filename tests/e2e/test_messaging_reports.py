@@ -43,7 +43,11 @@ PREFERRED = {
     "contact_method": "Phone call",
     "abuse_kinds_more": "That's all",
 }
-ALARMING = re.compile(r"\b(abus\w*|domestic|violen\w*|police|danger\w*|assault|refuge)\b", re.I)
+ALARMING = re.compile(
+    r"\b(abus\w*|domestic|violen\w*|police|danger\w*|assault|refuge|physical|sexual|controlling"
+    r"|coercive|hurt\w*|perpetrator|safeguarding|marac)\b",
+    re.I,
+)
 REFERENCE = re.compile(r"QD-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
 
