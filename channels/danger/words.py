@@ -148,7 +148,9 @@ def normalise(text: str) -> str:
     return " ".join(_corrected(token) for token in tokens if token)
 
 
-# Housing, money and trade phrases that contain a danger word but are not danger to a person.
+# Housing, money, garden and trade phrases with a danger word in them that are not danger to a
+# person, and coercion that is serious but not danger this minute (a threat of suicide if she
+# leaves, being cut off from friends): removed before the danger patterns read the text.
 _NOT_DANGER = re.compile(
     r"""
     \b(?:glue|sealant|caulk\w*|grout|nail|staple|heat|spray|silicone|mastic|water|paint)\s+guns?\b
@@ -170,7 +172,7 @@ _NOT_DANGER = re.compile(
     | \bin\s+danger\s+of\b
     | \b(?:rent|bills?|debts?|arrears|prices?|heating|cold|damp|mould|mold|noise|stairs
       |boiler|back|feet|legs|knees|head|headache|job|work|council\s+tax|energy|commute|wait)\b
-      (?:\s+[\w']+){0,4}?\s+(?:kill|killing|be\s+the\s+death\s+of)\s+(?:me|us|them)\b
+      (?:\s+[\w']+){0,4}?\s+(?:kill|killing)\s+(?:me|us|them)\b
     | \b(?:mould|mold|damp|dust|smoke|fumes|smell|leaves|weeds|fans?|filters?)
       \s+(?:is\s+|are\s+|keeps?\s+)?chok\w*\b
     | \bguns?\s+for\s+(?:the\s+)?(?:sealant|glue|silicone|caulk|mastic|nails?|grease)\b
@@ -180,16 +182,28 @@ _NOT_DANGER = re.compile(
     | \bdrown\w*\s+in\s+(?:debt|damp|paperwork|bills|water\s+coming)\b
     | \blocked\s+(?:myself|ourselves)\s+out\b
     | \b(?:it|that|this)(?:'s|\s+is)\s+(?:hurting|killing)\b
-    | \bkill\s+(?:himself|herself)\s+if\b
+    | \bkill\s+(?:himself|herself)\s+(?:if|whenever|when|unless|every\s+time)\b
+    | \bcut\s+(?:me|us|her|him|them)\s+off\b
+    | \b(?:mice|rats?|pests?|wasps?|bugs?|slugs?|snails|ants?|flies|weeds?|moths?|fleas|bed\s*bugs
+      |cockroach\w*|vermin|ivy|moss|tree|roots?|plants?|brambles)\b[^.]{0,40}?\b(?:kill\w*|attack\w*
+      |strangl\w*|chok\w*|murder\w*|poison\w*)\b
+    | \b(?:kill\w*|poison\w*)\b[^.]{0,30}?\b(?:mice|rats?|pests?|wasps?|bugs?|slugs?|ants?|flies
+      |weeds?|moths?|fleas|cockroach\w*|vermin|nest)\b
+    | \bbe\s+the\s+death\s+of\s+(?:me|us)\b
     """,
     re.VERBOSE,
 )
 
+# People (and pets) someone can hurt: "my electric bill" or "my finger" is not one.
+_WHO = (
+    r"(?:partner|husband|wife|boyfriend|girlfriend|ex|son|daughter|kids?|children|child|baby"
+    r"|boy|girl|mum|mother|mam|dad|father|sister|brother|nan|gran|grandma|grandad|grandson"
+    r"|granddaughter|friend|mate|neighbour|tenant|resident|lady|woman|man|person|carer"
+    r"|cousin|aunt|uncle|niece|nephew|family|dog|cat)"
+)
 _PERSON = (
-    r"(?:me|us|her|him|them|myself|my\s+\w+|the\s+(?:kids|children|baby|boy|girl|dog)"
-    r"|(?:a|the|this|that)\s+(?:woman|man|girl|boy|child|kid|lady)"
-    r"|(?:his|her|their)\s+(?:wife|husband|partner|girlfriend|boyfriend|kids|children|son"
-    r"|daughter|baby|mum|mother))"
+    rf"(?:me|us|her|him|them|myself|(?:my|our|his|her|their|the|a|this|that)"
+    rf"(?:\s+(?:little|baby|older|younger|eldest|youngest|new|old|elderly|poor))?\s+{_WHO}s?)"
 )
 _HARM = (
     r"(?:hurt|kill|stab|strangle|batter|beat|burn|drown|shoot|cut|smash|choke|attack|hit|rape"
@@ -206,8 +220,12 @@ _DOOR = r"(?:the|my|our|his|her)\s+(?:front\s+|back\s+|bedroom\s+|bathroom\s+)?(
 
 _DANGER = re.compile(
     rf"""
-    # weapons, wherever they are mentioned (housing tools are removed first)
-    \b(?:knife|knives|gun|guns|weapon|weapons|machete|blade|axe)\b
+    # weapons held, brought or used (a knife drawer or a mower's blade is not one)
+    \b(?:got|has|have|had|holding|held|with|pulled|pulling|grabbed|grabbing|waving|carrying|
+      brandish\w*|took|taken|picked\s+up|getting|fetched|fetching|there's|there\s+is|sharpening)
+      \s+(?:out\s+)?(?:a|an|the|his|her|their|my|two|some)?\s*(?:[\w']+\s+)?
+      (?:knife|knives|gun|guns|weapon|weapons|machete|blade|axe|shotgun|rifle|pistol)\b
+    | \b(?:knife|knives|gun|blade|machete|axe)\s+(?:to|at|against|in)\s+(?:my|her|his|our|the)\b
     | \b(?:stabbed|stabbing|stab|shot|shoot|shooting|cut|slash|slashed)\s+{_PERSON}\b
     | \bbeen\s+(?:stabbed|shot)\b
     | \b(?:threaten\w*|coming\s+at|came\s+at|swinging|waving|went\s+for)\s+
@@ -236,8 +254,8 @@ _DANGER = re.compile(
     | \b(?:tried|trying)\s+to\s+(?:{_HARM}|run)\s+(?:{_PERSON}|over)\b
     # strangling and breathing
     | \bchok(?:e|es|ing)\s+{_PERSON}\b
-    | \b(?:he's|she's|they're|he\s+is|she\s+is|is|tried\s+to|trying\s+to)\s+(?:chok|strangl)\w*\b
-    | \b(?:strangling|suffocating|smothering)\b
+    | \b(?:he's|she's|they're|he\s+is|she\s+is|tried\s+to|trying\s+to)\s+(?:chok|strangl)\w*\b
+    | \b(?:strangling|suffocating|smothering)\s+{_PERSON}\b
     | \b(?:can'?t|cannot|can\s+not|couldn'?t|can\s+hardly)\s+breathe\b
     | \b(?:hands?|arms?|fingers)\s+(?:are\s+|is\s+)?(?:round|around|on)\s+(?:my|her|his)
       \s+(?:neck|throat)\b
@@ -265,6 +283,15 @@ _DANGER = re.compile(
       shoving)\s+{_PERSON}\b
     | \b(?:is|'s)\s+beating\s+(?:me|us|her|him)\s+up\b
     | \b(?:pinning|pinned|holding|held)\s+{_PERSON}\s+down\b
+    | \b(?:got|has)\s+{_PERSON}\s+pinned\b
+    | \b(?:see|seeing|watching|hear|hearing)\b.{{0,40}}\b(?:punching|hitting|beating|kicking|
+      attacking|strangling|stabbing|dragging|hurting)\s+{_PERSON}
+    | \b(?:taken|took|swallowed)\s+(?:all\s+|loads\s+of\s+|a\s+load\s+of\s+|too\s+many\s+|a\s+
+      (?:bottle|packet|box)\s+of\s+)?(?:my\s+|his\s+|her\s+)?(?:tablets|pills|meds|medication|
+      paracetamol)\b | \boverdos\w*\b | \b(?:cut|cutting)\s+myself\b
+    | \b(?:going\s+to|gonna|want\s+to|about\s+to)\s+end\s+it\b
+    | \b(?:drive|driving|drove|crash|crashing|swerve|steer)\w*\s+(?:the\s+car\s+|us\s+|me\s+)?
+      (?:into|off)\s+(?:a|the)\s+(?:wall|tree|bridge|river|cliff|lorry|motorway|canal|sea)\b
     | \b(?:dragging|dragged)\s+{_PERSON}\s+(?:by|across|along|into|out)\b
     | \b(?:banging|slamming|smashing)\s+(?:my|her|his)\s+head\b
     | \b(?:just|'s\s+just|has\s+just|have\s+just)\s+(?:hit|punched|kicked|stabbed|cut|burned|burnt|
@@ -284,8 +311,9 @@ _DANGER = re.compile(
     | \b(?:breaking|trying\s+to\s+(?:break|get|force\s+(?:his|her|their)\s+way))\s+in\b
     | \b(?:has|have|'s|just)\s+(?:broken|broke|got|let\s+(?:himself|herself))\s+in\b
       (?!\s+(?:the|a|an|half|two|my|our)\b)
-    | \bforced\s+(?:his|her|their)\s+way\s+in
-    | \b(?:has|have|'s|just|someone)\s+(?:broken|broke|got)\s+into\b
+    | \b(?:has|have|'s|just|someone)\s+(?:broken|broke)\s+into\b
+    | \b(?:has|have|'s|just|someone)\s+got\s+into\s+(?:the|my|our|her)\s+(?:house|flat|home|room
+      |bedroom|kitchen|garden|building|block|place)\b
     | \b(?:broke|broken|kicked|smashed|smashing|kicking)\s+down\s+{_DOOR}\b
     | \b(?:break|breaking|kick|kicking|smash|smashing|force|forcing)\s+{_DOOR}\s+(?:down|in|open)\b
     | \b(?:breaking|smashing|kicking)\s+(?:down\s+)?{_DOOR}\b
@@ -376,9 +404,15 @@ def is_plea(words: list[str]) -> bool:
     return bool(words) and set(words) <= _PLEA_WORDS and not _PLEA_CORE.isdisjoint(words)
 
 
-# Strangling told in the past tense is danger now unless the person places it weeks back
-# ("he strangled me last night" fires, "he strangled me last month" is a disclosure).
-_RECENT = re.compile(rf"\b(?:strangl\w*|suffocat\w*|smother\w*|choked\s+{_PERSON})")
+# Strangling, a break-in or an attack in progress is danger now unless the person places it
+# weeks back or says it goes on for years ("he strangled me last night" fires, "he strangled me
+# last month" is a disclosure to acknowledge, with the normal reply).
+_RECENT = re.compile(
+    rf"\b(?:(?:strangl\w*|suffocat\w*|smother\w*|choked)\s+{_PERSON}"
+    rf"|(?:was|been|got|being)\s+(?:strangled|suffocated|smothered|choked)"
+    rf"|forced\s+(?:his|her|their)\s+way\s+in"
+    rf"|(?:being|getting)\s+(?:attacked|beaten|battered|stabbed|raped|dragged|knifed))"
+)
 _LONG_AGO = re.compile(
     r"""\b(?:last\s+(?:week|month|year|summer|winter|spring|autumn|christmas)|(?:days|weeks|months
     |years|ages)\s+ago|a\s+(?:week|month|year)\s+ago|used\s+to|in\s+the\s+past|when\s+we\s+were

@@ -33,6 +33,9 @@ DANGER = [
     "my ex is outside the house right now",
     "he's trying to get in through the window",
     "he strangled me last night",
+    "i've swallowed a packet of paracetamol",
+    "he says he'll drive us into the river with the kids in the back",
+    "i'm her carer and her grandson is attacking the lady right now",
 ]
 
 HOUSING = [
@@ -53,6 +56,15 @@ HOUSING = [
     "my partner strangled me last month",
     "he says he'll kill himself if I leave",
     "my partner won't let me go out on my own",
+    "the lawnmower blade needs sharpening",
+    "the cupboard fell and the kitchen knives went all over the floor",
+    "these heating costs are murdering my budget",
+    "the squirrels are attacking the loft insulation",
+    "the roots are strangling the drains",
+    "i cut my thumb on the broken tile",
+    "he's cut me off from my family",
+    "he's got into my facebook",
+    "he broke the lock when he forced his way in last month",
 ]
 
 
