@@ -8,6 +8,7 @@ never a pointer to customer services.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,6 +18,20 @@ from rasa_sdk.types import DomainDict
 
 from actions.case_service import get_org
 from actions.message_metadata import is_discreet, latest_intent
+
+# A partner, ex or family member named in a housing message: possibly abuse, so the options.
+_SOMEONE_CLOSE = re.compile(
+    r"\b(?:partner|husband|wife|boyfriend|girlfriend|bf|gf|fianc[eé]e?|ex|ex-\w+|spouse"
+    r"|son|daughter|stepson|stepdaughter|dad|father|stepdad|mum|mom|mother|stepmum|brother"
+    r"|sister|in-laws?|mother-in-law|father-in-law|uncle|aunt|cousin|grandson|granddaughter"
+    r"|family|other half|missus|hubby)(?:'s)?\b",
+    re.IGNORECASE,
+)
+
+
+def names_someone_close(text: str) -> bool:
+    """True when the message names a partner, an ex or a family member."""
+    return _SOMEONE_CLOSE.search(text.replace("\u2019", "'")) is not None
 
 
 def options_text(options: list[Any], *, discreet: bool) -> str:
@@ -32,8 +47,23 @@ def options_text(options: list[Any], *, discreet: bool) -> str:
     return "\n".join(lines)
 
 
-class ActionHousingOptions(Action):
+async def utter_options(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, acknowledge: bool
+) -> None:
     """Acknowledge (for a disclosure), the options, then tell the team or a helpline."""
+    if acknowledge:
+        dispatcher.utter_message(response="utter_housing_acknowledge")
+    org = await get_org()
+    text = options_text((org or {}).get("housing_options") or [], discreet=is_discreet(tracker))
+    if text:
+        dispatcher.utter_message(response="utter_housing_options", options_text=text)
+    else:
+        dispatcher.utter_message(response="utter_housing_options_generic")
+    dispatcher.utter_message(response="utter_offer_report")
+
+
+class ActionHousingOptions(Action):
+    """For `housing_abuse` (acknowledged first) and for "Understand my options"."""
 
     def name(self) -> str:
         return "action_housing_options"
@@ -41,13 +71,7 @@ class ActionHousingOptions(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if latest_intent(tracker) == "housing_abuse":
-            dispatcher.utter_message(response="utter_housing_acknowledge")
-        org = await get_org()
-        text = options_text((org or {}).get("housing_options") or [], discreet=is_discreet(tracker))
-        if text:
-            dispatcher.utter_message(response="utter_housing_options", options_text=text)
-        else:
-            dispatcher.utter_message(response="utter_housing_options_generic")
-        dispatcher.utter_message(response="utter_offer_report")
+        await utter_options(
+            dispatcher, tracker, acknowledge=latest_intent(tracker) == "housing_abuse"
+        )
         return []

@@ -2,14 +2,19 @@
 
 The sets in tests/heldout were written apart from the training data, by another hand. For each
 detector: the words alone (`words.fires` is NOW), the classifier alone (its two cut-offs), both
-together as the gateway runs them (`assess`), and, when Rasa's NLU results are given with
-`--rasa`, that with Rasa's `emergency` intent added as NOW.
+together as the gateway runs them (`assess`), and, when Rasa's readings of the same sentences are
+given with `--rasa` (`tests/heldout_intents.py` writes them), the whole product: the gateway's
+check or Rasa's `emergency` intent, which answers with the emergency reply too.
 
 A danger sentence counts as caught when it gets NOW or POSSIBLE: either way the person sees 999
 (first, or as the line after the reply). NOW recall is printed beside it. Precision is of NOW,
 against the danger set's sentences and every non-danger set of its group (not_danger, pure
 housing, indirect disclosures, disclosures). The gate (exit 1): every danger sentence of the dev
-and final sets caught by the combined check, and no non-danger set with more than 5% NOW.
+set caught by the gateway's own check (it answers before Rasa, and when Rasa is down) and by the
+whole product when Rasa's readings are given; and no non-danger set with more than 5% NOW from
+the gateway. The final sets are reported, not gated: a gate on them would invite tuning on them,
+and then they would measure nothing. When a final figure falls short, a later round moves the
+final sets into dev and a new hand writes new final ones.
 
 Missed and falsely alarmed dev sentences are printed, to improve the detector in general ways;
 final sentences are only counted, never printed, so nothing is tuned on them.
@@ -82,14 +87,10 @@ def with_rasa(rasa_emergency: set[str]) -> Detector:
     return detect
 
 
-def rasa_emergencies(paths: list[Path]) -> set[str]:
-    """Texts Rasa read as `emergency`, from `rasa test nlu --successes --errors` JSON files."""
-    found: set[str] = set()
-    for path in paths:
-        for item in json.loads(path.read_text(encoding="utf-8")):
-            if (item.get("intent_prediction") or {}).get("name") == "emergency":
-                found.add(item["text"])
-    return found
+def rasa_emergencies(path: Path) -> set[str]:
+    """Texts Rasa read as `emergency`, from `tests/heldout_intents.py`'s predictions.json."""
+    sets = json.loads(path.read_text(encoding="utf-8"))
+    return {row["text"] for rows in sets.values() for row in rows if row["intent"] == "emergency"}
 
 
 def rates(levels: list[Danger]) -> Rates:
@@ -135,10 +136,10 @@ def report(detectors: dict[str, Detector]) -> list[str]:
                 f"  {label:<16}{found.caught:>8.3f}{found.now:>9.3f}"
                 f"{precision(levels, list(other.values())):>10.3f}  {alarms}"
             )
+            if group == "dev" and label in ("combined", "with Rasa") and found.caught < 1.0:
+                failures.append(f"{group}: {label} caught {found.caught:.3f} < 1.0")
             if label != "combined":
                 continue
-            if found.caught < 1.0:
-                failures.append(f"{group}: combined caught {found.caught:.3f} < 1.0")
             failures += [
                 f"{group}: {name} NOW {rates(ls).now:.1%} > {MAX_NOW_RATE:.0%}"
                 for name, ls in other.items()
@@ -169,9 +170,7 @@ def main() -> int:
     parser.add_argument(
         "--rasa",
         type=Path,
-        nargs="*",
-        default=[],
-        help="Rasa's intent_successes.json / intent_errors.json for the same held-out sentences",
+        help="predictions.json written by tests.heldout_intents for the same held-out sentences",
     )
     args = parser.parse_args()
     if classifier() is None:

@@ -32,19 +32,23 @@ from typing import Any
 
 import yaml
 
+from actions.housing_options import names_someone_close
 from actions.signpost_needs import choose_need
 
 HELDOUT = Path(__file__).parent / "heldout"
 
 # set -> (intents that fail it, the largest failing share allowed)
+# What a person gets (`outcome`): "pointer" (the usual housing channels), "options" (the landlord's
+# options and the offer to report), "need:<line>" (a helpline), else the intent's own flow.
+# set -> (outcomes that fail it, the largest failing share allowed)
 NEVER = {
-    "indirect_disclosure": ({"housing_question"}, 0.05),
-    "disclosures": ({"housing_question", "need:perpetrator"}, 0.05),
+    "indirect_disclosure": ({"pointer"}, 0.05),
+    "disclosures": ({"pointer", "need:perpetrator"}, 0.05),
     "hurt_by_someone": ({"need:perpetrator"}, 0.0),
 }
-# set -> (intents that pass it, the smallest passing share required)
+# set -> (outcomes that pass it, the smallest passing share required)
 MOSTLY = {
-    "pure_housing": ({"housing_question"}, 0.75),
+    "pure_housing": ({"pointer"}, 0.75),
     # The guard (signpost_needs) gives the general line when unsure: safe for a victim misread as
     # causing harm, a weaker answer for someone who is. Victims first.
     "perpetrator": ({"need:perpetrator"}, 0.6),
@@ -74,16 +78,20 @@ async def predict(model: Path, names: list[str]) -> dict[str, list[dict[str, Any
     return out
 
 
-def share(rows: list[dict[str, Any]], intents: set[str]) -> float:
-    """Share of rows read as one of `intents`; "need:X" means the helpline need X is chosen."""
+def outcome(row: dict[str, Any]) -> str:
+    """What the actions do with this reading (actions/housing_pointer.py, signpost_needs.py)."""
+    intent, text = row["intent"] or "", row["text"]
+    if intent == "housing_question":
+        return "options" if names_someone_close(text) else "pointer"
+    if intent in ("housing_abuse", "options_info"):
+        return "options"
+    if intent.startswith("helpline_"):
+        return f"need:{choose_need(intent, text)}"
+    return intent
 
-    def hit(row: dict[str, Any]) -> bool:
-        need = f"need:{choose_need(row['intent'], row['text'])}"
-        return row["intent"] in intents or (
-            row["intent"].startswith("helpline_") and need in intents
-        )
 
-    return sum(hit(r) for r in rows) / max(len(rows), 1)
+def share(rows: list[dict[str, Any]], outcomes: set[str]) -> float:
+    return sum(outcome(r) in outcomes for r in rows) / max(len(rows), 1)
 
 
 def check(predictions: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -105,8 +113,8 @@ def check(predictions: dict[str, list[dict[str, Any]]]) -> list[str]:
     for name in (*NEVER, *MOSTLY, *(f"{n}_final" for n in (*NEVER, *MOSTLY))):
         if name not in predictions:
             continue
-        top = Counter(r["intent"] for r in predictions[name]).most_common(4)
-        lines.append(f"     {name:<20} top intents: {top}")
+        top = Counter(outcome(r) for r in predictions[name]).most_common(4)
+        lines.append(f"     {name:<20} top outcomes: {top}")
     return lines
 
 

@@ -20,6 +20,20 @@ def test_housing_question_gets_the_landlords_usual_contact(case_service: CaseSer
     assert messages[0]["contact_text"] == ORG["contact_text"]
 
 
+def test_a_housing_question_naming_someone_close_gets_the_options_not_the_pointer(
+    case_service: CaseServiceStub,
+) -> None:
+    tracker = make_tracker(
+        intent="housing_question", text="can you fix the door, my ex kicked it in"
+    )
+    _, responses = run_action(ActionHousingPointer(), tracker)
+    assert responses == [
+        "utter_housing_acknowledge",
+        "utter_housing_options_generic",
+        "utter_offer_report",
+    ]
+
+
 def test_housing_pointer_without_the_service_is_generic(case_service_down: None) -> None:
     _, responses = run_action(ActionHousingPointer(), make_tracker(intent="housing_question"))
     assert responses == ["utter_housing_pointer_generic"]
