@@ -35,10 +35,11 @@ from channels.danger import assess
 from tests.browser import chromium
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def danger_words_only() -> Iterator[None]:
     """The channel tests' replies must not depend on whether `make` built the danger classifier:
-    here the gateway reads danger by its words alone (tests/danger covers the classifier)."""
+    here the gateway reads danger by its words alone (tests/danger covers the classifier).
+    Per test, so no other folder's tests ever see the stand-in, whatever the order."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(assess, "classifier", lambda: None)
         yield
