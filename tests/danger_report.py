@@ -46,7 +46,7 @@ from pathlib import Path
 
 from api.settings import REPO_ROOT
 from channels.danger import words
-from channels.danger.assess import Danger, assess, classifier
+from channels.danger.assess import Danger, assess, classifier, classifier_level
 from channels.danger.examples import listed_examples
 
 HELDOUT = REPO_ROOT / "tests" / "heldout"
@@ -68,16 +68,6 @@ class Rates:
 
 def words_alone(text: str) -> Danger:
     return Danger.NOW if words.fires(text) else Danger.NONE
-
-
-def classifier_alone(text: str) -> Danger:
-    model = classifier()
-    if model is None:
-        return Danger.NONE
-    probability = model.probability(text)
-    if probability >= model.thresholds.now:
-        return Danger.NOW
-    return Danger.POSSIBLE if probability >= model.thresholds.possible else Danger.NONE
 
 
 def with_rasa(rasa_emergency: set[str]) -> Detector:
@@ -178,7 +168,7 @@ def main() -> int:
         return 1
     detectors: dict[str, Detector] = {
         "words": words_alone,
-        "classifier": classifier_alone,
+        "classifier": classifier_level,
         "combined": assess,
     }
     if args.rasa:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections import Counter
 from pathlib import Path
@@ -61,9 +62,18 @@ def examples(name: str) -> list[str]:
     return [e for e in data["examples"] if isinstance(e, str)]
 
 
+def _quiet_rasa() -> None:
+    """Rasa logs every parsed text at debug level: nothing here may print the sentences."""
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+
+
 async def predict(model: Path, names: list[str]) -> dict[str, list[dict[str, Any]]]:
     from rasa.core.agent import Agent
 
+    _quiet_rasa()
     agent = Agent.load(str(model))
     out: dict[str, list[dict[str, Any]]] = {}
     for name in names:

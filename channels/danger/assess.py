@@ -34,6 +34,11 @@ def assess(text: str) -> Danger:
         return Danger.NONE
     if words.fires(text):
         return Danger.NOW
+    return classifier_level(text)
+
+
+def classifier_level(text: str) -> Danger:
+    """The classifier's reading alone, by its two cut-offs (NONE when it was never built)."""
     model = classifier()
     if model is None:
         return Danger.NONE
