@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot", validation_alias=_env("TELEGRAM_API_BASE_URL")
     )
     messaging_rasa_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How long a webhook waits for Rasa before answering with the holding line (the reply
+    # follows through the channel's API); an emergency never waits.
+    messaging_answer_wait_seconds: float = Field(default=3.0, gt=0)
     messaging_keep_minutes: float = Field(default=15.0, gt=0)
     messaging_retry_seconds: float = Field(default=30.0, gt=0)
     messaging_contact_hours: float = Field(default=48.0, gt=0)

@@ -1,7 +1,12 @@
 """One turn of a messaging conversation, the same for SMS, WhatsApp and Telegram.
 
 The channel routers authenticate the webhook, turn it into a `Delivery`, handle quick exit
-(and Twilio's STOP) themselves, and hand everything else here:
+(and Twilio's STOP) themselves, and hand everything else here. The emergency answer never waits:
+a message judged NOW (or the emergency button) gets the numbers in the webhook's own answer at
+once, and its turn runs on in the background; any other message waits for its turn at most
+`QD_MESSAGING_ANSWER_WAIT_SECONDS`, then gets the holding line (999, the support line, "the
+answer will come here"). A turn the webhook did not wait for sends its replies itself, through
+the channel's API, leaving out what the webhook already gave (`_Answered`). A turn:
 
 1. record the delivery once (a retry is dropped) with the text sealed until Rasa has read it;
 2. answer, in order, any older message of this person that Rasa could not read before;
@@ -19,12 +24,14 @@ Nothing here logs a message, an address or a pseudonym.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from api.crypto.keys import hash_key_from, keyring_from
 from api.db import in_session, session_factory, utcnow
@@ -47,12 +54,22 @@ T = TypeVar("T")
 MAX_MESSAGE_CHARS = 2000
 #: How long a turn may take before the inbox worker assumes the gateway died mid-turn.
 TURN_LEASE = dt.timedelta(minutes=2)
+#: The payload of the "I'm in danger now" choice (bot/domain): answered like emergency words.
+EMERGENCY_PAYLOAD = "/emergency"
+#: Pauses before each further try at wiping Rasa's conversation after a quick exit.
+WIPE_RETRY_PAUSES = (1.0, 5.0, 30.0)
+#: How long a follow-up waits for the webhook's own answer to be on its way.
+GIVEN_WAIT_SECONDS = 10.0
+#: On shutdown, how long turns and wipes in hand may take before they are stopped.
+SETTLE_SECONDS = 5.0
 
 FIRST_REPLY_KEY = {
     "sms": "sms_first_reply",
     "whatsapp": "sms_first_reply",
     "telegram": "telegram_first_reply",
 }
+#: Replies that come before the first-reply advice: the numbers and what happens to the message.
+LEADING_KINDS = ("emergency", "kept", "unavailable")
 WORDING_REQUESTS = {
     "plain": "plain",
     "plain words": "plain",
@@ -60,6 +77,27 @@ WORDING_REQUESTS = {
     "discreet": "discreet",
     "discrete": "discreet",
 }
+
+
+class Sender(Protocol):
+    """A channel's API for replies the webhook could not carry (Twilio REST, Telegram Bot API)."""
+
+    async def send(self, contact: Contact, replies: list[Reply]) -> None: ...
+
+
+@dataclass
+class _Answered:
+    """What a webhook already said for a message whose turn it did not wait for.
+
+    Set before the webhook returns and read by the turn only after its last await, so the turn
+    sends exactly what the person does not have yet (never the numbers twice). `given` is set
+    by the channel once the webhook's own answer is on its way, so the turn's follow-up cannot
+    overtake it (a Telegram answer is itself sent through the API).
+    """
+
+    late: bool = False
+    told: frozenset[str] = frozenset()
+    given: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
 
 @dataclass(frozen=True)
@@ -70,6 +108,13 @@ class Turn:
     replies: list[Reply]
     contact: Contact | None = None
     duplicate: bool = False
+    #: The channel calls this once these replies are on their way (see `_Answered`).
+    given: Callable[[], None] = lambda: None
+
+
+def _pressed_emergency(text: str, contact: Contact) -> bool:
+    """The "I'm in danger now" choice: its payload (Telegram) or its number (SMS)."""
+    return (chosen_payload(text, contact.options) or text.strip()) == EMERGENCY_PAYLOAD
 
 
 class Conversations:
@@ -81,10 +126,13 @@ class Conversations:
         profile: OrgProfile,
         *,
         clock: Callable[[], dt.datetime] = utcnow,
+        senders: dict[str, Sender] | None = None,
     ) -> None:
         self.settings = settings
         self.profile = profile
+        self.senders = senders or {}
         self._clock = clock
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._sessions = session_factory(settings)
         self._locks = KeyedLocks()
         # Parsed once: `messaging_channels` only builds this when the keys are sound.
@@ -113,7 +161,7 @@ class Conversations:
         return dt.timedelta(seconds=self.settings.messaging_retry_seconds)
 
     async def receive(self, delivery: Delivery) -> Turn:
-        """Record and answer one delivery (see the module docstring)."""
+        """Record one delivery and answer it, at once for an emergency (module docstring)."""
         pseudonym = self.pseudonym(delivery.channel, delivery.address)
         try:
             unread = await self._db(
@@ -129,32 +177,32 @@ class Conversations:
         except Exception as error:  # storage down: still answer with the numbers
             log.error("inbound delivery could not be recorded (%s)", type(error).__name__)
             emergency = assess(delivery.text) is Danger.NOW
-            return Turn(pseudonym, self._safety_net(kept=False, emergency_first=emergency))
+            return Turn(pseudonym, self._safety_net("not_kept", emergency_first=emergency))
         if unread is None:
             return Turn(pseudonym, [], duplicate=True)
-        async with self._locks.hold(pseudonym):
-            contact = await self._contact(pseudonym)
-            if contact is None:  # forgotten by a quick exit in between
-                return Turn(pseudonym, [])
-            replies: list[Reply] = []
-            older = await self._db(
-                inbox.claim_due,
-                self._keyring,
-                now=self._clock(),
-                lease=TURN_LEASE,
-                pseudonym=pseudonym,
-            )
-            for message in older:
-                contact, more = await self._read(message, contact, first_time=False)
-                replies += more
-            contact, more = await self._read(unread, contact, first_time=True)
-            replies += more
-            return Turn(pseudonym, await self._finish(contact, replies), contact)
+        contact = await self._contact(pseudonym)
+        if contact is None:  # forgotten by a quick exit in between
+            return Turn(pseudonym, [])
+        danger = assess(unread.text)
+        answered = _Answered()
+        if danger is Danger.NOW or _pressed_emergency(unread.text, contact):
+            answered.late, answered.told = True, frozenset({"emergency"})
+            self._spawn(self._turn(unread, danger, answered))
+            return Turn(pseudonym, [self._numbers(contact)], contact, given=answered.given.set)
+        turn = self._spawn(self._turn(unread, danger, answered))
+        done, _ = await asyncio.wait({turn}, timeout=self.settings.messaging_answer_wait_seconds)
+        if turn in done:
+            return turn.result()
+        answered.late, answered.told = True, frozenset({"emergency", "kept"})
+        holding = self._safety_net(
+            "slow", emergency_first=False, discreet=contact.wording != "plain"
+        )
+        return Turn(pseudonym, holding, contact, given=answered.given.set)
 
-    async def retry_due(self) -> list[Turn]:
-        """Messages Rasa could not read before, read now (for the inbox worker to send)."""
+    async def retry_due(self) -> int:
+        """Messages Rasa could not read before, read and answered now; returns answers sent."""
         due = await self._db(inbox.claim_due, self._keyring, now=self._clock(), lease=TURN_LEASE)
-        turns = []
+        sent = 0
         for message in due:
             async with self._locks.hold(message.pseudonym):
                 contact = await self._contact(message.pseudonym)
@@ -163,18 +211,49 @@ class Conversations:
                     continue
                 contact, replies = await self._read(message, contact, first_time=False)
                 if replies:
-                    turns.append(
-                        Turn(message.pseudonym, await self._finish(contact, replies), contact)
-                    )
-        return turns
+                    turn = Turn(message.pseudonym, await self._finish(contact, replies), contact)
+                    sent += await self.deliver(turn)
+        return sent
+
+    async def deliver(self, turn: Turn) -> bool:
+        """Send replies through the channel's API; False if they could not or may not go.
+
+        Only ever a reply within the keep window (`may_send_to`), and only to a contact still
+        known: a quick exit meanwhile means nothing more reaches the phone.
+        """
+        if not turn.replies:
+            return False
+        contact = await self._contact(turn.pseudonym)
+        sender = self.senders.get(contact.channel) if contact else None
+        if contact is None or sender is None or not self.may_send_to(contact):
+            log.warning("a late answer was not sent (channel off, chat cleared or window over)")
+            return False
+        try:
+            await sender.send(contact, turn.replies)
+        except Exception as error:  # noqa: BLE001 - a channel's API failing must not stop the rest
+            log.warning("a late answer could not be sent (%s)", type(error).__name__)
+            return False
+        return True
 
     async def forget(self, pseudonym: str) -> None:
-        """Quick exit or STOP: Rasa's conversation and everything stored about the contact go."""
-        try:
-            await self.rasa().wipe(pseudonym)
-        except RasaUnavailable as error:
-            log.warning("messaging exit: conversation not wiped, it will expire: %s", error)
+        """Quick exit or STOP: everything stored about the contact goes now, without waiting.
+
+        Rasa's conversation is wiped in the background, after any turn of the person's still
+        with Rasa (the same lock), and tried again if Rasa does not answer.
+        """
         await self._db(contacts.forget, pseudonym)
+        self._spawn(self._wipe(pseudonym))
+
+    async def settle(self) -> None:
+        """On shutdown: let turns and wipes in hand finish for a moment, then stop them.
+
+        A message whose turn is stopped is read by the inbox worker after its lease; a wipe not
+        done leaves the conversation to expire.
+        """
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=SETTLE_SECONDS)
+            for task in pending:
+                task.cancel()
 
     async def contact(self, pseudonym: str) -> Contact | None:
         return await self._contact(pseudonym)
@@ -187,8 +266,66 @@ class Conversations:
         """
         return self._clock() - contact.last_inbound_at <= self.keep
 
+    async def _turn(self, unread: Unread, danger: Danger, answered: _Answered) -> Turn:
+        """Read a new message after the person's older ones, under their lock so that replies
+        keep their order; if the webhook did not wait, send what it did not already give."""
+        async with self._locks.hold(unread.pseudonym):
+            contact = await self._contact(unread.pseudonym)
+            if contact is None:  # forgotten by a quick exit in between
+                return Turn(unread.pseudonym, [])
+            replies: list[Reply] = []
+            older = await self._db(
+                inbox.claim_due,
+                self._keyring,
+                now=self._clock(),
+                lease=TURN_LEASE,
+                pseudonym=unread.pseudonym,
+            )
+            for message in older:
+                contact, more = await self._read(message, contact, first_time=False)
+                replies += more
+            contact, more = await self._read(unread, contact, first_time=True, danger=danger)
+            replies += more
+            turn = Turn(unread.pseudonym, await self._finish(contact, replies), contact)
+            if answered.late:
+                news = [reply for reply in turn.replies if reply.kind not in answered.told]
+                with contextlib.suppress(TimeoutError):  # a channel that never says: go anyway
+                    await asyncio.wait_for(answered.given.wait(), timeout=GIVEN_WAIT_SECONDS)
+                await self.deliver(dataclasses.replace(turn, replies=news))
+            return turn
+
+    async def _wipe(self, pseudonym: str) -> None:
+        async with self._locks.hold(pseudonym):
+            for pause in (*WIPE_RETRY_PAUSES, None):
+                try:
+                    await self.rasa().wipe(pseudonym)
+                    return
+                except RasaUnavailable as error:
+                    if pause is None:
+                        log.warning("messaging exit: not wiped, it will expire: %s", error)
+                        return
+                await asyncio.sleep(pause)
+
+    def _spawn(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """Run `work` past the webhook's answer; kept referenced until done, failures logged."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._settled)
+        return task
+
+    def _settled(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            log.error("a messaging turn or wipe failed (%s)", type(error).__name__)
+
     async def _read(
-        self, message: Unread, contact: Contact, *, first_time: bool
+        self,
+        message: Unread,
+        contact: Contact,
+        *,
+        first_time: bool,
+        danger: Danger | None = None,
     ) -> tuple[Contact, list[Reply]]:
         text = message.text.strip()
         wording = WORDING_REQUESTS.get(" ".join(text.lower().strip(" .!").split()))
@@ -201,7 +338,7 @@ class Conversations:
             await self._db(inbox.finish, message.id)
             return contact, [Reply(texts.line(self.profile, "too_long"))]
 
-        danger = assess(text)
+        danger = assess(text) if danger is None else danger
         emergency = danger is Danger.NOW
         answered = await self._answer_here(text, contact)
         if answered is not None:
@@ -224,7 +361,9 @@ class Conversations:
             if not first_time:  # the person already had the numbers and knows what happens
                 return contact, []
             return contact, self._safety_net(
-                kept=kept, emergency_first=emergency, discreet=contact.wording != "plain"
+                "kept" if kept else "not_kept",
+                emergency_first=emergency,
+                discreet=contact.wording != "plain",
             )
         await self._db(inbox.finish, message.id)
 
@@ -275,7 +414,7 @@ class Conversations:
         if replies and not contact.introduced and contact.channel in FIRST_REPLY_KEY:
             advice = Reply(texts.line(self.profile, FIRST_REPLY_KEY[contact.channel]))
             leading = 0
-            while leading < len(replies) and replies[leading].kind in ("emergency", "unavailable"):
+            while leading < len(replies) and replies[leading].kind in LEADING_KINDS:
                 leading += 1
             replies = [*replies[:leading], advice, *replies[leading:]]
         await self._db(
@@ -287,15 +426,15 @@ class Conversations:
         return replies
 
     def _safety_net(
-        self, *, kept: bool, emergency_first: bool, discreet: bool = True
+        self, status_line: str, *, emergency_first: bool, discreet: bool = True
     ) -> list[Reply]:
-        what_next = (
-            texts.line(self.profile, "kept", minutes=round(self.settings.messaging_keep_minutes))
-            if kept
-            else texts.line(self.profile, "not_kept")
+        """The numbers and what happens to the message: "kept" (Rasa down: read later), "slow"
+        (the answer follows) or "not_kept" (please send it again)."""
+        what_next = texts.line(
+            self.profile, status_line, minutes=round(self.settings.messaging_keep_minutes)
         )
         numbers = Reply(safety.emergency_text(self.profile, discreet=discreet), kind="emergency")
-        status = Reply(what_next, kind="unavailable")
+        status = Reply(what_next, kind="unavailable" if status_line == "not_kept" else "kept")
         return [numbers, status] if emergency_first else [status, numbers]
 
     async def _contact(self, pseudonym: str) -> Contact | None:

@@ -26,7 +26,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to the person; `kind` is "emergency", "unavailable" or None."""
+    """One message to the person; `kind` is "emergency", "reminder", "kept", "unavailable" or
+    None ("kept": what happens to a message not answered yet)."""
 
     text: str
     options: tuple[Option, ...] = field(default=())

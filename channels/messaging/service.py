@@ -16,8 +16,8 @@ from api.crypto.keys import key_problems
 from api.db import session_factory
 from api.org.profile import OrgProfile
 from api.settings import Settings
-from channels.messaging.conversation import Conversations
-from channels.messaging.worker import InboxWorker, Sender
+from channels.messaging.conversation import Conversations, Sender
+from channels.messaging.worker import InboxWorker
 from channels.telegram import config as telegram_config
 from channels.telegram.bot import TelegramBot, open_bot
 from channels.telegram.sending import TelegramSender
@@ -35,8 +35,6 @@ async def messaging_channels(
         log.error("SMS, WhatsApp and Telegram are off until the keys are fixed")
         yield
         return
-    conversations = Conversations(settings, profile)
-    app.state.conversations = conversations
     senders: dict[str, Sender] = {}
 
     missing = twilio_config.missing_settings(settings)
@@ -57,12 +55,15 @@ async def messaging_channels(
         )
         log.info("Telegram channel on")
 
-    worker = InboxWorker(settings, conversations, senders)
+    conversations = Conversations(settings, profile, senders=senders)
+    app.state.conversations = conversations
+    worker = InboxWorker(settings, conversations)
     app.state.inbox = worker
     worker.start()
     try:
         yield
     finally:
+        await conversations.settle()
         await worker.stop()
         if telegram is not None:
             await telegram.close()

@@ -29,6 +29,11 @@ DEFAULTS = {
         "minutes and answer here as soon as I can. After that it is deleted, so please "
         "send it again later."
     ),
+    # Rasa is slow: the webhook answers without waiting and the reply follows here.
+    "slow": (
+        "Sorry, I'm slow to answer just now. I've kept your message and "
+        "the answer will come here as soon as I can."
+    ),
     # ... or it may have been half-read and is not kept (told plainly).
     "not_kept": (
         "Sorry, I couldn't read your message. Nothing has been saved or passed on. "

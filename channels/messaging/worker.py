@@ -1,7 +1,7 @@
 """The inbox worker: answers messages Rasa could not read at first, and tidies up.
 
 Every pass: read what is due (oldest first) and send the answers through the channel's REST
-API, only ever as a reply within the keep window (`Conversations.may_send_to`); then, at most
+API, only ever as a reply within the keep window (`Conversations.deliver`); then, at most
 once a minute, forget contacts idle for QD_MESSAGING_CONTACT_HOURS, clear follow-up codes held
 past their few minutes, drop Telegram ids too old to delete, and purge delivery records older
 than any retry a channel would still send.
@@ -10,42 +10,29 @@ than any retry a channel would still send.
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from typing import Protocol
 
 from api.background import PollingWorker
 from api.db import in_session, session_factory
 from api.settings import Settings
 from channels.messaging import contacts, inbox
-from channels.messaging.contacts import Contact
 from channels.messaging.conversation import Conversations
-from channels.messaging.replies import Reply
 from channels.telegram import message_log
-
-log = logging.getLogger("quietdoor.inbox")
 
 #: Telegram re-delivers an update for up to 24 hours; Twilio retries within minutes.
 DELIVERY_RECORDS_KEPT = dt.timedelta(days=7)
 TIDY_EVERY = dt.timedelta(minutes=1)
 
 
-class Sender(Protocol):
-    async def send(self, contact: Contact, replies: list[Reply]) -> None: ...
-
-
 class InboxWorker(PollingWorker):
     name = "inbox"
 
-    def __init__(
-        self, settings: Settings, conversations: Conversations, senders: dict[str, Sender]
-    ) -> None:
+    def __init__(self, settings: Settings, conversations: Conversations) -> None:
         super().__init__(
             poll_seconds=settings.inbox_poll_seconds,
             stop_timeout_seconds=settings.messaging_rasa_timeout_seconds + 5,
         )
         self.settings = settings
         self.conversations = conversations
-        self.senders = senders
         self._sessions = session_factory(settings)
         self._tidied_at: dt.datetime | None = None
 
@@ -58,20 +45,7 @@ class InboxWorker(PollingWorker):
 
     async def answer_due(self) -> int:
         """Read and answer what is due; returns how many answers were sent."""
-        answered = 0
-        for turn in await self.conversations.retry_due():
-            contact = turn.contact
-            sender = self.senders.get(contact.channel) if contact else None
-            if contact is None or sender is None or not self.conversations.may_send_to(contact):
-                log.warning("a late answer was not sent (channel off or reply window over)")
-                continue
-            try:
-                await sender.send(contact, turn.replies)
-            except Exception as error:  # noqa: BLE001 - a channel's API failing must not stop the rest
-                log.warning("a late answer could not be sent (%s)", type(error).__name__)
-                continue
-            answered += 1
-        return answered
+        return await self.conversations.retry_due()
 
     async def tidy(self, now: dt.datetime) -> None:
         idle_since = now - dt.timedelta(hours=self.settings.messaging_contact_hours)

@@ -122,8 +122,11 @@ async def _handle(
         text = _command_as_text(text)
     delivery = Delivery("telegram", str(chat.id), str(update.update_id), text)
     turn = await conversations.receive(delivery)
-    if turn.replies:
-        await sender.send_to_chat(chat.id, pseudonym, turn.replies)
+    try:
+        if turn.replies:
+            await sender.send_to_chat(chat.id, pseudonym, turn.replies)
+    finally:
+        turn.given()  # a follow-up (emergency, or Rasa slow) may now be sent
 
 
 def _command_as_text(text: str) -> str:

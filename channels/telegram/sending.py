@@ -56,7 +56,7 @@ class TelegramSender:
         self._clock = clock
 
     async def send(self, contact: Contact, replies: list[Reply]) -> None:
-        """The inbox worker's way in: a contact's chat id is its address."""
+        """For replies the webhook did not carry: a contact's chat id is its address."""
         await self.send_to_chat(int(contact.address), contact.pseudonym, replies)
 
     async def send_to_chat(self, chat_id: int, pseudonym: str, replies: list[Reply]) -> None:

@@ -57,7 +57,9 @@ async def twilio_webhook(
         return twiml([Reply(texts.line(profile, "text_only"))] if media not in ("", "0") else [])
 
     turn = await conversations.receive(delivery)
-    return twiml(turn.replies)
+    answer = twiml(turn.replies)
+    turn.given()
+    return answer
 
 
 def _delivery(form: ImmutableMultiDict[str, str]) -> Delivery:

@@ -1,9 +1,9 @@
 """Sending SMS and WhatsApp messages later, through Twilio's REST API.
 
-Used only by the inbox worker, for the answer to a message Rasa could not read at first: a
-webhook's own answer goes back as TwiML. Twilio's Python client is synchronous, so each call
-runs in a thread; its request logger (which would print the number and the text) is silenced in
-`channels.logging_policy`.
+For answers the webhook did not wait for (an emergency's follow-up, Rasa slow) and for
+messages Rasa could not read at first: a webhook's own answer goes back as TwiML. Twilio's
+Python client is synchronous, so each call runs in a thread; its request logger (which would
+print the number and the text) is silenced in `channels.logging_policy`.
 """
 
 from __future__ import annotations

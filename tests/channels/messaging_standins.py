@@ -3,16 +3,20 @@
 Each records every call as it arrived, so tests can assert what the gateway asked Telegram or
 Twilio to do. Requests to the channels are made the way the real services make them: Twilio's
 with its own `RequestValidator` signature, Telegram's as python-telegram-bot `Update` objects.
+`PausableRasa` is a Rasa that can be held (like a stopped process) and let go again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import itertools
 import json
 import os
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -112,6 +116,83 @@ class StandInTwilio:
             )
 
         return app
+
+    def sent_to(self, number: str) -> list[str]:
+        """The bodies sent to `number`, in the order the gateway asked for them."""
+        return [m["Body"] for m in self.sent if m["To"] == number]
+
+
+@dataclass
+class PausableRasa:
+    """A Rasa that echoes, and while held reads nothing: a request waits, as one to a stopped
+    process does, and is answered once let go. Records messages and wipes in the order read.
+    "[rasa-emergency] ..." -> Rasa's own emergency reply first; "[options] ..." -> one choice,
+    the emergency button."""
+
+    messages: list[tuple[str, str]] = field(default_factory=list)
+    wipes: list[str] = field(default_factory=list)
+    waiting: int = 0
+    _running: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._running.set()
+
+    def hold(self) -> None:
+        self._running.clear()
+
+    def let_go(self) -> None:
+        self._running.set()
+
+    def sent_by(self, sender: str) -> list[str]:
+        return [message for who, message in self.messages if who == sender]
+
+    async def _read_when_running(self) -> None:
+        self.waiting += 1
+        try:
+            while not self._running.is_set():
+                await asyncio.sleep(0.02)
+        finally:
+            self.waiting -= 1
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/webhooks/gateway/webhook")
+        async def webhook(request: Request) -> JSONResponse:
+            body = await request.json()
+            await self._read_when_running()
+            sender, message = body["sender"], body["message"]
+            self.messages.append((sender, message))
+            if message.startswith("[rasa-emergency]"):
+                return JSONResponse(
+                    [
+                        {"recipient_id": sender, "text": "Rasa emergency text."},
+                        {"recipient_id": sender, "custom": {"quietdoor": "emergency"}},
+                        {"recipient_id": sender, "text": f"Echo: {message}"},
+                    ]
+                )
+            if message.startswith("[options]"):
+                button = {"title": "I'm in danger now", "payload": "/emergency"}
+                return JSONResponse([{"recipient_id": sender, "text": "?", "buttons": [button]}])
+            return JSONResponse([{"recipient_id": sender, "text": f"Echo: {message}"}])
+
+        @app.put("/conversations/{sender}/tracker/events")
+        async def replace_events(sender: str) -> JSONResponse:
+            await self._read_when_running()
+            self.wipes.append(sender)
+            return JSONResponse({"sender_id": sender, "events": []})
+
+        return app
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 15) -> bool:
+    """Poll until `condition` holds (True) or `seconds` pass (False): for what comes later."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
 
 
 def _json_or_text(value: str) -> Any:

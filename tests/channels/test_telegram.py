@@ -18,6 +18,7 @@ from messaging_standins import (
     button_update,
     telegram_post,
     text_update,
+    wait_for,
 )
 
 from api.crypto.keys import hash_key_from
@@ -210,7 +211,7 @@ def test_exit_deletes_every_message_of_the_chat_and_wipes_the_conversation(
     post_ok(messaging_gateway, exit_update)
 
     assert telegram_api.deleted_ids(chat) == sorted(every_message)
-    assert rasa.wiped(pseudonym(messaging_gateway, chat))
+    assert wait_for(lambda: rasa.wiped(pseudonym(messaging_gateway, chat)))
     assert len(telegram_api.sent_ids(chat)) == len(ours)  # nothing new left on the phone
     assert how not in rasa.sent_by(pseudonym(messaging_gateway, chat))
 
