@@ -16,16 +16,19 @@ import contextlib
 import json
 import random
 import socket
-import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import httpx
 
+from bench import under_load
+from bench.stats import Sample, summarise
+from bench.stock_bot import StockBot
+from bench.web_load import EMERGENCY, SCRIPT, Conversation, run_load, timed, web_chat
 from ops.stack import ROOT, Ports, Stack, environment_with
 from tests.channels.channel_standins import ServerThread
 from tests.channels.messaging_standins import (
@@ -45,8 +48,6 @@ from tests.channels.messaging_standins import (
     twilio_signature,
 )
 
-SCRIPT = ("/greet", "/affirm", "what is the number for a helpline", "thank you")
-EMERGENCY = "he has a knife and says he will kill me"
 ROUNDS = 3
 CONVERSATIONS = {1: 8, 20: 40}
 MESSAGING = ("sms", "telegram")
@@ -54,46 +55,6 @@ TELEGRAM_HEADERS = {
     "Content-Type": "application/json",
     "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET,
 }
-
-
-@dataclass
-class Sample:
-    latencies: list[float] = field(default_factory=list)
-    wall: float = 0.0
-    messages: int = 0
-
-    def p(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-    @property
-    def throughput(self) -> float:
-        return self.messages / self.wall if self.wall else 0.0
-
-
-#: One conversation over a path: sends the script and records each message's time in the sample.
-Conversation = Callable[[httpx.AsyncClient, Sample], Awaitable[None]]
-
-
-async def timed(sample: Sample, request: Awaitable[httpx.Response]) -> httpx.Response:
-    """One message; on every path measured the replies are done when the HTTP answer is."""
-    started = time.perf_counter()
-    answer = await request
-    answer.raise_for_status()
-    sample.latencies.append(time.perf_counter() - started)
-    sample.messages += 1
-    return answer
-
-
-def web_chat(url: str) -> Conversation:
-    """The web page's JSON, to the gateway or straight to Rasa's gateway channel."""
-
-    async def converse(client: httpx.AsyncClient, sample: Sample) -> None:
-        sender = uuid.uuid4().hex
-        for text in SCRIPT:
-            await timed(sample, client.post(url, json={"sender": sender, "message": text}))
-
-    return converse
 
 
 @dataclass
@@ -158,22 +119,6 @@ class Telegram:
         return update.to_dict() | {"update_id": random.getrandbits(48)}
 
 
-async def run_load(
-    converse: Conversation, concurrency: int, conversations: int, sample: Sample
-) -> None:
-    gate = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency)
-
-    async def one(client: httpx.AsyncClient) -> None:
-        async with gate:
-            await converse(client, sample)
-
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(one(client) for _ in range(conversations)))
-        sample.wall += time.perf_counter() - started
-
-
 async def emergency_latency(url: str, sample: Sample, count: int = 10) -> None:
     async with httpx.AsyncClient(timeout=60) as client:
         for _ in range(count):
@@ -210,16 +155,6 @@ async def measure(stack: Stack, telegram_api: StandInTelegram) -> dict[str, dict
         await emergency_latency(url, sample)
         results[f"{path} emergency"] = summarise(sample)
     return results
-
-
-def summarise(sample: Sample) -> dict[str, float]:
-    return {
-        "p50_ms": sample.p(0.50),
-        "p95_ms": sample.p(0.95),
-        "mean_ms": statistics.fmean(sample.latencies) * 1000,
-        "msgs_per_s": sample.throughput,
-        "messages": sample.messages,
-    }
 
 
 def free_port() -> int:
@@ -278,7 +213,10 @@ def main() -> int:
         rasa=free_port(), actions=free_port(), gateway=free_port(), gateway_host="127.0.0.1"
     )
     telegram_api = StandInTelegram()
+    stock = StockBot(bench_dir, port=free_port())
     with contextlib.ExitStack() as running:
+        running.callback(stock.stop)
+        stock.start()  # trains it first if this Rasa version has no cached stock model
         twilio_server = ServerThread(StandInTwilio().app()).start()
         running.callback(twilio_server.stop)
         telegram_server = ServerThread(telegram_api.app()).start()
@@ -292,12 +230,14 @@ def main() -> int:
         running.callback(stack.stop)
         stack.start()
         stack.wait_ready()
+        stock.wait_ready()
         results = asyncio.run(measure(stack, telegram_api))
-    lines = report(results)
+        load = asyncio.run(under_load.measure(stack, stock))
+    lines = [*report(results), "", *under_load.report(load)]
     print("\n".join(lines))
     out = var_dir / "reports" / "bench.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
+    out.write_text(json.dumps({"gateway_vs_direct": results, **load}, indent=2))
     print(f"\nfull results: {out.relative_to(ROOT)} (run took {time.monotonic() - started:.0f}s)")
     return 0
 
