@@ -52,6 +52,7 @@ from tests.channels.messaging_standins import (
 ROUNDS = 3
 CONVERSATIONS = {1: 8, 20: 40}
 MESSAGING = ("sms", "telegram")
+STARTUP_S = 600  # two Rasa models loading at once on a busy 2-core machine take minutes
 TELEGRAM_HEADERS = {
     "Content-Type": "application/json",
     "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET,
@@ -241,8 +242,8 @@ def main() -> int:
         )
         running.callback(stack.stop)
         stack.start()
-        stack.wait_ready()
-        stock.wait_ready()
+        stack.wait_ready(timeout=STARTUP_S)
+        stock.wait_ready(timeout=STARTUP_S)
         results = asyncio.run(measure(stack, telegram_api))
         load = asyncio.run(under_load.measure(stack, stock))
     lines = [*report(results), "", *under_load.report(load)]
