@@ -4,16 +4,17 @@ Rasa is held (`PausableRasa`: a request waits as one to a stopped process does).
 gets the full emergency answer in the webhook's own answer (TwiML, or Telegram's sendMessage)
 while Rasa still holds it; an ordinary message gets the holding line; once Rasa is let go its
 replies follow through the channel's API, once each and in order, without the numbers again.
-Quick exit answers at once and the wipe reaches Rasa when it is back. Behaviour only: nothing
-here asserts how long anything took.
+Quick exit answers at once and the wipe reaches Rasa when it is back (or, if it never can, is
+logged without content). Behaviour only: nothing here asserts how long anything took.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
-from channel_standins import Gateway, ServerThread
+from channel_standins import Gateway, ServerThread, closed_port_url
 from messaging_standins import (
     PausableRasa,
     StandInTelegram,
@@ -28,6 +29,7 @@ from test_telegram import new_chat, sent_texts
 from test_telegram import pseudonym as telegram_pseudonym
 from test_twilio import messages, new_number, pseudonym
 
+from channels.messaging import conversation
 from channels.messaging.texts import DEFAULTS as LINES
 
 SLOW = LINES["slow"]
@@ -151,3 +153,23 @@ def test_exit_answers_at_once_and_the_wipe_reaches_rasa_when_it_is_back(
     assert wait_for(lambda: {sms, telegram} <= set(held.wipes))
     assert twilio_api.sent_to(number) == []  # the replies Rasa gave meanwhile stay unsent
     assert len(sent_texts(telegram_api, chat)) == len(sent_before)
+
+
+def test_a_wipe_that_cannot_be_done_is_logged_without_content(
+    make_gateway,
+    messaging_changes: dict,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(conversation, "WIPE_RETRY_PAUSES", (0.01, 0.01))
+    caplog.set_level(logging.DEBUG)
+    gateway = make_gateway(**messaging_changes, rasa_url=closed_port_url())
+    number, words = new_number(), "kestrel-wipe-canary-5521"
+    messages(twilio_post(gateway.url, twilio_params(words, sender=number)))
+
+    cleared = messages(twilio_post(gateway.url, twilio_params("EXIT", sender=number)))
+
+    assert cleared == [LINES["sms_exit"]]
+    assert wait_for(lambda: "not wiped" in caplog.text)
+    for needle in (number, number.lstrip("+"), words, pseudonym(gateway, number)):
+        assert needle not in caplog.text
