@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # The web chat clears itself after this long without a key press, click or reply (a warning
     # comes a minute before), so an unattended screen does not keep a disclosure.
     chat_idle_seconds: int = Field(default=300, gt=60)
+    # The web chat waits this long for Rasa; then a holding reply with 999 and the helpline
+    # answers, and Rasa's reply reaches the page later (channels/web/pending.py).
+    chat_wait_seconds: float = Field(default=4.0, gt=0)
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None

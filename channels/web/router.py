@@ -2,14 +2,19 @@
 
 Follow-up with a code (channels/web/follow_up.py) is included here, so the app needs no line.
 
-Order for every message: (a) an exit word wipes the conversation and tells the page to leave;
-(b) emergency words make sure the emergency numbers come first, exactly once; (c) everything
-goes to Rasa. If Rasa is down the person still gets the numbers and an honest sentence that
-nothing was saved (SECURITY.md 17). No message text or sender id is ever logged.
+Order for every message: (a) an exit word tells the page to leave at once and the conversation
+is wiped in the background; (b) danger now (or the "I'm in danger now" button) gets the emergency
+numbers at once, without waiting for Rasa; (c) everything else waits for Rasa at most
+`QD_CHAT_WAIT_SECONDS`, then gets a holding reply with the numbers. Every message still reaches
+Rasa, in order (channels/web/pending.py), and a reply that comes late reaches the page through
+`POST /chat/pending` or at the front of the next answer, once. If Rasa is down the person still
+gets the numbers and an honest sentence that nothing was saved (SECURITY.md 17). No message
+text or sender id is ever logged.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,8 +29,9 @@ from channels import safety
 from channels.danger.assess import Danger, assess
 from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
 from channels.web.follow_up import router as follow_up_router
+from channels.web.pending import Reply, Turn, WebTurns, kind
 from channels.web.privacy import router as privacy_router
-from channels.web.schemas import ChatMessage, ExitRequest, read_json
+from channels.web.schemas import ChatMessage, ExitRequest, PendingRequest, read_json
 from channels.web.templates import STATIC_DIR, page_title, templates
 
 log = logging.getLogger("quietdoor.channels.web")
@@ -37,17 +43,26 @@ _ASSETS = {
 }
 
 EXIT_TEXT = "Chat closed."
+EMERGENCY_PAYLOAD = "/emergency"
+"""The "I'm in danger now" button."""
+WAITING_TEXT = (
+    "Your message has reached us. The answer is slow right now and will appear here, "
+    "so you don't need to send it again."
+)
 _UNAVAILABLE_TYPED = "It is still in the message box, so you can press Try again in a moment."
 _UNAVAILABLE_BUTTON = "Please press Try again in a moment."
+_UNAVAILABLE_LATE = "Please send your last message again in a moment."
 
 
 @asynccontextmanager
-async def _close_pooled_clients(app: FastAPI) -> AsyncIterator[None]:
+async def _web_chat_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.web_turns = WebTurns()
     yield
+    await app.state.web_turns.aclose()
     await close_shared_clients()
 
 
-router = APIRouter(lifespan=_close_pooled_clients, tags=["web chat"])
+router = APIRouter(lifespan=_web_chat_lifespan, tags=["web chat"])
 router.include_router(follow_up_router)  # POST /chat/follow-up, /chat/follow-up/messages
 router.include_router(privacy_router)  # GET /privacy
 
@@ -59,9 +74,15 @@ async def rasa_client(settings: Annotated[Settings, Depends(get_settings)]) -> R
     )
 
 
+def web_turns(request: Request) -> WebTurns:
+    """FastAPI dependency: this app's turns in flight and late replies (one per process)."""
+    return request.app.state.web_turns
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ProfileDep = Annotated[OrgProfile, Depends(get_profile)]
 RasaDep = Annotated[RasaClient, Depends(rasa_client)]
+TurnsDep = Annotated[WebTurns, Depends(web_turns)]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -90,44 +111,78 @@ def chat_asset(name: str) -> Response:
 
 
 @router.post("/webhooks/rest/webhook")
-async def webhook(request: Request, profile: ProfileDep, rasa: RasaDep) -> JSONResponse:
+async def webhook(
+    request: Request, profile: ProfileDep, settings: SettingsDep, rasa: RasaDep, turns: TurnsDep
+) -> JSONResponse:
     """Rasa's REST channel protocol, with quick exit, emergency words and the safety net."""
     chat = await read_json(request, ChatMessage)
+    sender = chat.sender
     if safety.is_exit(chat.message):
-        await _wipe_quietly(rasa, chat.sender)
-        return JSONResponse([_reply(chat.sender, EXIT_TEXT, "exit")])
+        turns.exit(rasa, sender)
+        return JSONResponse([_reply(sender, EXIT_TEXT, "exit")])
 
     danger = assess(chat.message)
-    emergency = danger is Danger.NOW
-    try:
-        replies = await rasa.send(chat.sender, chat.message)
-    except RasaUnavailable as error:
-        log.warning("safety net answered: %s", error)
+    emergency = danger is Danger.NOW or chat.message.strip() == EMERGENCY_PAYLOAD
+    if turns.busy(sender):
+        log.warning("safety net answered: too many messages waiting for Rasa")
         return JSONResponse(_safety_net(chat, profile, emergency_first=emergency))
 
-    if emergency and not any(_kind(r) == "emergency" for r in replies):
-        replies = [_reply(chat.sender, safety.emergency_text(profile), "emergency"), *replies]
-    elif danger is Danger.POSSIBLE and not any(_kind(r) == "emergency" for r in replies):
-        replies = [*replies, _reply(chat.sender, safety.reminder_text(), "reminder")]
-    return JSONResponse(replies)
+    turn = Turn(sender, failure_reply=_late_not_taken(sender))
+    if emergency:  # Rasa's own emergency answer would say it twice
+        turn.drop_kind, turn.handed_off = "emergency", True
+    task = turns.start(turn, lambda: rasa.send(sender, chat.message))
+    if emergency:
+        numbers = _reply(sender, safety.emergency_text(profile), "emergency", pending=True)
+        return JSONResponse([numbers, *turns.take(sender)])
+
+    try:
+        replies = await _answer_in_time(turns, turn, task, settings.chat_wait_seconds)
+    except RasaUnavailable as error:
+        log.warning("safety net answered: %s", error)
+        return JSONResponse([*turns.take(sender), *_safety_net(chat, profile)])
+    if replies is None:
+        log.info("holding reply: Rasa is slow")
+        waiting = _reply(sender, WAITING_TEXT, "waiting", pending=True)
+        numbers = _reply(sender, safety.emergency_text(profile), "emergency")
+        return JSONResponse([*turns.take(sender), waiting, numbers])
+    if danger is Danger.POSSIBLE and not any(kind(r) == "emergency" for r in replies):
+        replies = [*replies, _reply(sender, safety.reminder_text(), "reminder")]
+    return JSONResponse([*turns.take(sender), *replies])
+
+
+@router.post("/chat/pending")
+async def chat_pending(request: Request, turns: TurnsDep) -> JSONResponse:
+    """Replies Rasa gave after the answer went (each given once), and whether more may come."""
+    pending = await read_json(request, PendingRequest)
+    replies = turns.take(pending.sender)
+    return JSONResponse({"replies": replies, "pending": turns.in_flight(pending.sender)})
 
 
 @router.post("/chat/exit", status_code=204)
-async def chat_exit(request: Request, rasa: RasaDep) -> Response:
-    """Quick exit from the page (sendBeacon): delete the server-side conversation."""
+async def chat_exit(request: Request, rasa: RasaDep, turns: TurnsDep) -> Response:
+    """Quick exit from the page (sendBeacon): answered at once, the wipe runs in the background
+    with retries (a wipe that cannot be done is logged; the conversation expires anyway)."""
     exit_request = await read_json(request, ExitRequest)
-    try:
-        await rasa.wipe(exit_request.sender)
-    except RasaUnavailable as error:
-        log.warning("quick exit: conversation not wiped, it will expire: %s", error)
-        return JSONResponse(
-            {"detail": "The conversation could not be deleted now; it expires on its own."},
-            status_code=503,
-        )
+    turns.exit(rasa, exit_request.sender)
     return Response(status_code=204)
 
 
-def _safety_net(chat: ChatMessage, profile: OrgProfile, *, emergency_first: bool) -> list[dict]:
+async def _answer_in_time(
+    turns: WebTurns, turn: Turn, task: asyncio.Task[list[Reply]], wait_seconds: float
+) -> list[Reply] | None:
+    """Rasa's replies if they come within `wait_seconds`, else None (they will be kept)."""
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), wait_seconds)
+    except TimeoutError:
+        return turns.hand_off(turn, task)
+    except asyncio.CancelledError:  # the request went away: keep the replies for the page
+        turns.hand_off(turn, task)
+        raise
+
+
+def _safety_net(
+    chat: ChatMessage, profile: OrgProfile, *, emergency_first: bool = False
+) -> list[Reply]:
     """Emergency numbers, the national helpline, and what happened to the message."""
     follow_up = _UNAVAILABLE_BUTTON if chat.message.startswith("/") else _UNAVAILABLE_TYPED
     not_taken = _reply(chat.sender, f"{safety.not_taken_text()} {follow_up}", "unavailable")
@@ -135,17 +190,14 @@ def _safety_net(chat: ChatMessage, profile: OrgProfile, *, emergency_first: bool
     return [numbers, not_taken] if emergency_first else [not_taken, numbers]
 
 
-async def _wipe_quietly(rasa: RasaClient, sender: str) -> None:
-    try:
-        await rasa.wipe(sender)
-    except RasaUnavailable as error:
-        log.warning("exit word: conversation not wiped, it will expire: %s", error)
+def _late_not_taken(sender: str) -> Reply:
+    """Kept for the page when Rasa fails after the answer went (the numbers were given then)."""
+    return _reply(sender, f"{safety.not_taken_text()} {_UNAVAILABLE_LATE}", "unavailable")
 
 
-def _reply(sender: str, text: str, kind: str) -> dict[str, Any]:
-    return {"recipient_id": sender, "text": text, "custom": {"quietdoor": kind}}
-
-
-def _kind(reply: dict[str, Any]) -> str | None:
-    custom = reply.get("custom")
-    return custom.get("quietdoor") if isinstance(custom, dict) else None
+def _reply(sender: str, text: str, kind: str, *, pending: bool = False) -> Reply:
+    """One gateway reply; `pending` tells the page that Rasa's answer will follow."""
+    custom: dict[str, Any] = {"quietdoor": kind}
+    if pending:
+        custom["pending"] = True
+    return {"recipient_id": sender, "text": text, "custom": custom}

@@ -37,6 +37,14 @@ class ExitRequest(BaseModel):
     sender: Sender
 
 
+class PendingRequest(BaseModel):
+    """`POST /chat/pending`: whose late replies to collect."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sender: Sender
+
+
 class ChatMessage(BaseModel):
     """`POST /webhooks/rest/webhook`: Rasa's REST channel body, and nothing more."""
 

@@ -97,7 +97,9 @@ class StandInRasa:
     "/greet" -> a question with two buttons; "[rasa-emergency] ..." -> Rasa's own emergency
     reply; "[fail] ..." -> 500; "[slow] ..." -> answers after 2 s; anything else -> an echo.
     A test that needs something else queues it with `answer_next` (use a stand-in of its own,
-    so that no other test's request takes the scripted answer).
+    so that no other test's request takes the scripted answer). `pause()` holds every request
+    to Rasa's routes (recorded on arrival, answered after `resume()`), as a Rasa process
+    stopped with SIGSTOP would; the action server's /health still answers.
     """
 
     messages: list[tuple[str, str]] = field(default_factory=list)
@@ -106,6 +108,16 @@ class StandInRasa:
     status_calls: int = 0
     requests: list[SeenRequest] = field(default_factory=list)
     scripted: list[ScriptedAnswer] = field(default_factory=list)
+    running: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.running.set()
+
+    def pause(self) -> None:
+        self.running.clear()
+
+    def resume(self) -> None:
+        self.running.set()
 
     def answer_next(
         self,
@@ -119,6 +131,7 @@ class StandInRasa:
         self.scripted.append(ScriptedAnswer(status, body, delay, content_type))
 
     def reset(self) -> None:
+        self.resume()
         self.messages.clear()
         self.metadata.clear()
         self.wipes.clear()
@@ -233,6 +246,8 @@ class _RecordAndScript:
                 client_port=scope["client"][1],
             )
         )
+        while not self.rasa.running.is_set() and scope["path"] != "/health":
+            await asyncio.sleep(0.01)
         if self.rasa.scripted:
             answer = self.rasa.scripted.pop(0)
             await asyncio.sleep(answer.delay)

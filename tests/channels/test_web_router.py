@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 import uuid
 
 import httpx
@@ -27,6 +28,28 @@ def post(gateway: Gateway, body: object, path: str = "/webhooks/rest/webhook") -
 
 def kinds(replies: list[dict]) -> list[str | None]:
     return [(r.get("custom") or {}).get("quietdoor") for r in replies]
+
+
+def wiped_soon(rasa: StandInRasa, sender: str) -> list[tuple]:
+    """The wipes Rasa got for `sender`, once there is one (the wipe runs in the background)."""
+    deadline = time.monotonic() + 20
+    while not rasa.wiped(sender):
+        assert time.monotonic() < deadline, "the stand-in Rasa never got the wipe"
+        time.sleep(0.02)
+    return [w for w in rasa.wipes if w[0] == sender]
+
+
+def late_replies(gateway: Gateway, sender: str) -> list[dict]:
+    """What the page collects from POST /chat/pending once nothing more is on its way."""
+    replies: list[dict] = []
+    deadline = time.monotonic() + 20
+    while True:
+        answer = post(gateway, {"sender": sender}, path="/chat/pending").json()
+        replies += answer["replies"]
+        if not answer["pending"]:
+            return replies
+        assert time.monotonic() < deadline, "late replies never finished"
+        time.sleep(0.02)
 
 
 # ---------- forwarding, exit, emergency ----------
@@ -61,8 +84,7 @@ def test_an_exit_word_wipes_the_conversation_and_is_never_sent_to_rasa(
     assert replies[0]["custom"] == {"quietdoor": "exit"}
     assert replies[0]["recipient_id"] == sender
     assert rasa.sent_by(sender) == ["something private"]
-    wipe = [w for w in rasa.wipes if w[0] == sender]
-    assert wipe == [(sender, "stand-in-rasa-token", [])]
+    assert wiped_soon(rasa, sender) == [(sender, "stand-in-rasa-token", [])]
 
 
 def test_exit_inside_a_sentence_is_forwarded(gateway: Gateway, rasa: StandInRasa) -> None:
@@ -78,18 +100,19 @@ def test_emergency_words_put_the_emergency_message_first_exactly_once(
 ) -> None:
     sender = new_sender()
     replies = post(gateway, {"sender": sender, "message": "he has a knife"}).json()
-    assert kinds(replies) == ["emergency", None]
+    assert kinds(replies) == ["emergency"]
     assert "999" in replies[0]["text"] and "55" in replies[0]["text"]
     assert "0808 2000 247" in replies[0]["text"]
-    assert replies[1]["text"] == "Echo: he has a knife"
+    assert [r["text"] for r in late_replies(gateway, sender)] == ["Echo: he has a knife"]
     assert rasa.sent_by(sender) == ["he has a knife"]
 
 
 def test_rasas_own_emergency_reply_is_not_doubled(gateway: Gateway) -> None:
     sender = new_sender()
     replies = post(gateway, {"sender": sender, "message": "[rasa-emergency] he has a knife"}).json()
-    assert kinds(replies).count("emergency") == 1
-    assert replies[0]["text"] == "Rasa emergency text."
+    later = late_replies(gateway, sender)
+    assert kinds(replies + later).count("emergency") == 1
+    assert [r["text"] for r in later] == ["Are you safe to keep talking?"]
 
 
 @pytest.mark.parametrize("text", ["I need an emergency repair", "boiler emergency", "gas leak"])
@@ -119,9 +142,16 @@ def test_rasa_down_still_answers_with_numbers_and_says_nothing_was_saved(
     assert "message box" in response.json()[0]["text"]
 
 
-def test_rasa_down_with_emergency_words_puts_the_numbers_first(gateway_rasa_down: Gateway) -> None:
-    response = post(gateway_rasa_down, {"sender": new_sender(), "message": "he is choking me"})
-    assert_safety_net(response.json(), emergency_first=True)
+def test_rasa_down_with_emergency_words_gives_the_numbers_at_once_then_says_so(
+    gateway_rasa_down: Gateway,
+) -> None:
+    sender = new_sender()
+    replies = post(gateway_rasa_down, {"sender": sender, "message": "he is choking me"}).json()
+    assert kinds(replies) == ["emergency"]
+    assert "999" in replies[0]["text"] and "0808 2000 247" in replies[0]["text"]
+    [later] = late_replies(gateway_rasa_down, sender)
+    assert kinds([later]) == ["unavailable"]
+    assert "not been saved" in later["text"]
 
 
 def test_rasa_error_gets_the_safety_net(gateway: Gateway, rasa: StandInRasa) -> None:
@@ -139,6 +169,14 @@ def test_rasa_too_slow_gets_the_safety_net(make_gateway) -> None:
     assert_safety_net(response.json(), emergency_first=False)
 
 
+def test_rasa_slower_than_the_wait_gets_a_holding_reply_then_the_answer(make_gateway) -> None:
+    sender, hurried = new_sender(), make_gateway(chat_wait_seconds=0.5)
+    replies = post(hurried, {"sender": sender, "message": "[slow] hello"}).json()
+    assert kinds(replies) == ["waiting", "emergency"]
+    assert "999" in replies[1]["text"] and "0808 2000 247" in replies[1]["text"]
+    assert [r["text"] for r in late_replies(hurried, sender)] == ["Echo: [slow] hello"]
+
+
 def test_exit_word_still_exits_when_rasa_is_down(gateway_rasa_down: Gateway) -> None:
     replies = post(gateway_rasa_down, {"sender": new_sender(), "message": "exit"}).json()
     assert kinds(replies) == ["exit"]
@@ -151,12 +189,12 @@ def test_chat_exit_wipes_the_conversation(gateway: Gateway, rasa: StandInRasa) -
     sender = new_sender()
     response = post(gateway, {"sender": sender}, path="/chat/exit")
     assert response.status_code == 204
-    assert (sender, "stand-in-rasa-token", []) in rasa.wipes
+    assert wiped_soon(rasa, sender) == [(sender, "stand-in-rasa-token", [])]
 
 
-def test_chat_exit_says_so_when_the_wipe_failed(gateway_rasa_down: Gateway) -> None:
+def test_chat_exit_answers_at_once_when_rasa_is_down(gateway_rasa_down: Gateway) -> None:
     response = post(gateway_rasa_down, {"sender": new_sender()}, path="/chat/exit")
-    assert response.status_code == 503
+    assert response.status_code == 204
 
 
 @pytest.mark.parametrize(
@@ -165,6 +203,7 @@ def test_chat_exit_says_so_when_the_wipe_failed(gateway_rasa_down: Gateway) -> N
 )
 def test_chat_exit_refuses_bad_bodies(gateway: Gateway, body: dict) -> None:
     assert post(gateway, body, path="/chat/exit").status_code == 422
+    assert post(gateway, body, path="/chat/pending").status_code == 422
 
 
 # ---------- bad input: a clear 4xx, never a 500 (SECURITY.md 16) ----------
@@ -273,6 +312,7 @@ def test_wrong_method_is_a_4xx(gateway: Gateway) -> None:
         ("POST", "/webhooks/rest/webhook", body(sender="valid-sender-1")),
         ("POST", "/webhooks/rest/webhook", b"{not json"),
         ("POST", "/chat/exit", b'{"sender": "valid-sender-1"}'),
+        ("POST", "/chat/pending", b'{"sender": "valid-sender-1"}'),
         ("GET", "/healthz", None),
     ],
 )

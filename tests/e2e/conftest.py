@@ -8,6 +8,7 @@ outside the machine in real use).
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,6 +74,20 @@ class Product:
         answer.raise_for_status()
         return answer.json()
 
+    def late(self, sender: str) -> list[dict]:
+        """Replies Rasa gave after the answer went, collected as the page does (POST
+        /chat/pending) until none are on their way."""
+        replies: list[dict] = []
+        deadline = time.monotonic() + 60
+        while True:
+            answer = httpx.post(f"{self.url}/chat/pending", json={"sender": sender}, timeout=30)
+            answer.raise_for_status()
+            replies += answer.json()["replies"]
+            if not answer.json()["pending"]:
+                return replies
+            assert time.monotonic() < deadline, "late replies never finished"
+            time.sleep(0.1)
+
     def rasa_tracker(self, sender: str) -> dict:
         token = self.stack.env["QD_RASA_TOKEN"]
         answer = httpx.get(
@@ -100,6 +115,10 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
         "QD_SMTP_PORT": str(smtp.port),
         "QD_ALERT_EMAILS": "team@landlord.example",
         "QD_OUTBOX_POLL_SECONDS": "0.5",
+        # Replies are checked whole, not raced: on a busy test machine Rasa may take longer than
+        # the 4 s a person waits before the holding reply (tests/e2e/test_rasa_paused.py and
+        # tests/channels/test_web_waiting.py test that reply).
+        "QD_CHAT_WAIT_SECONDS": "60",
         # Twilio and Telegram are outside the machine: their APIs are local stand-ins.
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,

@@ -9,6 +9,7 @@ def test_rasa_down_still_answers_with_999_and_the_helpline(product: Product, sen
     product.stack.stop_process("rasa")
     try:
         replies = product.say(sender, "he is hurting me and I need help")
+        replies += product.late(sender)  # danger is answered at once; "not taken" follows
         text = " ".join(r.get("text") or "" for r in replies)
         assert "999" in text
         assert "0808 2000 247" in text

@@ -10,6 +10,12 @@
  * current sender id, asks it to clear the chat when leaving, and calls it for a typed "exit" or
  * a reply marked "exit".
  *
+ * Replies that come late: the gateway answers danger (and quick exit) at once and an ordinary
+ * message after a few seconds at most, before Rasa has replied; such an answer is marked
+ * custom.pending, and this script then asks POST /chat/pending for Rasa's replies every second
+ * for a minute, placing them where they belong (before anything said since). The next answer
+ * carries any not yet collected; the server gives each once.
+ *
  * "Check on a report": an anonymous reporter's follow-up code is kept in a variable of this
  * script only (never in storage, a cookie or an address) and sent in the body of each request to
  * POST /chat/follow-up and /chat/follow-up/messages. Quick exit, leaving the page and "Close and
@@ -28,6 +34,8 @@
   var IDLE_WARNING_TEXT = 'This chat will clear in 1 minute to keep it private. ' +
     'Press any key or tap anywhere to keep it.';
   var IDLE_CLEARED_TEXT = 'The chat was cleared to keep it private.';
+  var LATE_POLL_MS = 1000;
+  var LATE_POLLS = 60;
 
   var transcript = document.getElementById('transcript');
   var announcer = document.getElementById('announcer');
@@ -76,6 +84,8 @@
   var lastActivity = Date.now();
   var idleWarned = false;
   var pendingNotice = '';
+  /* Collecting late replies: the conversation asked for and the polls left; null when not. */
+  var late = null;
 
   /* ---------- one conversation, in memory only ---------- */
 
@@ -291,13 +301,9 @@
       reply.custom.quietdoor : '';
   }
 
-  function received(replies, attempt, userItem) {
-    if (replies.some(function (r) { return kindOf(r) === 'exit'; })) {
-      quickExit.exit();
-      return;
-    }
-    var notTaken = replies.some(function (r) { return kindOf(r) === 'unavailable'; });
-    var texts = [];
+  /* The transcript items for replies with text; `attempt` (or null) is what Try again resends. */
+  function replyItems(replies, attempt) {
+    var items = [];
     replies.forEach(function (reply) {
       if (!reply || typeof reply.text !== 'string' || !reply.text) { return; }
       var kind = kindOf(reply);
@@ -309,14 +315,93 @@
           return { title: String(b.title || ''), payload: String(b.payload || b.title || '') };
         }).filter(function (b) { return b.title; });
       }
-      state.items.push(item);
-      texts.push(reply.text);
+      items.push(item);
     });
+    return items;
+  }
+
+  function textsOf(items) {
+    return items.map(function (item) { return item.text; });
+  }
+
+  function received(replies, attempt, userItem) {
+    if (replies.some(function (r) { return kindOf(r) === 'exit'; })) {
+      quickExit.exit();
+      return;
+    }
+    var notTaken = replies.some(function (r) { return kindOf(r) === 'unavailable'; });
+    var items = replyItems(replies, attempt);
+    Array.prototype.push.apply(state.items, items);
     if (userItem) { userItem.status = notTaken ? 'failed' : 'sent'; }
     if (notTaken) { keepUnsent(attempt); }
     render();
     scrollToEnd();
-    announce(texts);
+    announce(textsOf(items));
+    if (replies.some(function (r) { return r && r.custom && r.custom.pending === true; })) {
+      collectLate();
+    }
+  }
+
+  /* ---------- replies that come late ---------- */
+
+  /* Poll for a minute from now; a second call while polling only restarts the minute. */
+  function collectLate() {
+    if (late !== null && late.conversation === state) {
+      late.left = LATE_POLLS;
+      return;
+    }
+    late = { conversation: state, left: LATE_POLLS };
+    nextPoll(late);
+  }
+
+  function nextPoll(run) {
+    window.setTimeout(function () { pollLate(run); }, LATE_POLL_MS);
+  }
+
+  /* One poll; skipped while a message is being sent (its answer carries what is waiting).
+   * Replies go where the poll began, so anything said since stays after them. */
+  function pollLate(run) {
+    if (late !== run) { return; }
+    if (run.conversation !== state || exiting) { late = null; return; }
+    if (busy) { nextPoll(run); return; }
+    var at = run.conversation.items.length;
+    run.left -= 1;
+    lateRequest(run.conversation.sender).then(function (data) {
+      if (late !== run || state !== run.conversation || exiting) { return; }
+      var items = replyItems(Array.isArray(data.replies) ? data.replies : [], null);
+      if (items.length) {
+        Array.prototype.splice.apply(run.conversation.items, [at, 0].concat(items));
+        render();
+        scrollToEnd();
+        announce(textsOf(items));
+      }
+      lateAgain(run, data.pending === true);
+    }, function () {
+      lateAgain(run, true);
+    });
+  }
+
+  function lateAgain(run, more) {
+    if (late !== run) { return; }
+    if (more && run.left > 0 && run.conversation === state && !exiting) {
+      nextPoll(run);
+    } else {
+      late = null;
+    }
+  }
+
+  function lateRequest(sender) {
+    return fetch('/chat/pending', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sender: sender }),
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer'
+    }).then(function (response) {
+      if (!response.ok) { throw new Error('HTTP ' + response.status); }
+      return response.json();
+    });
   }
 
   function failed(attempt, userItem, rejected) {
