@@ -11,9 +11,11 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+import httpx
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -307,3 +309,39 @@ def gateway_app(settings: Settings) -> FastAPI:
 class Gateway:
     url: str
     settings: Settings
+
+
+# The web chat's late replies (POST /chat/pending), collected as the page collects them.
+
+T = TypeVar("T")
+
+
+def collect(gateway: str, sender: str) -> dict:
+    answer = httpx.post(f"{gateway}/chat/pending", json={"sender": sender}, timeout=10)
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def eventually(check: Callable[[], T | None], what: str) -> T:
+    """The first truthy result of `check`; a failure only after a generous 20 s."""
+    deadline = time.monotonic() + 20
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def late_replies(gateway: str, sender: str) -> list[dict]:
+    """Everything the page would collect by polling until nothing more is on its way."""
+    replies: list[dict] = []
+
+    def drained() -> bool:
+        answer = collect(gateway, sender)
+        replies.extend(answer["replies"])
+        return not answer["pending"]
+
+    eventually(drained, "late replies never finished")
+    replies.extend(collect(gateway, sender)["replies"])
+    return replies

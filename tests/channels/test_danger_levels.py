@@ -11,7 +11,7 @@ import uuid
 
 import httpx
 import pytest
-from channel_standins import Gateway
+from channel_standins import Gateway, late_replies
 from messaging_standins import twilio_params, twilio_post
 
 from channels import safety
@@ -24,6 +24,7 @@ _numbers = itertools.count(5000)
 
 
 def chat(gateway: Gateway, message: str) -> list[dict]:
+    """The gateway's answer, then whatever followed later (as the page collects it)."""
     sender = f"test-{uuid.uuid4().hex}"
     response = httpx.post(
         gateway.url + "/webhooks/rest/webhook",
@@ -31,7 +32,7 @@ def chat(gateway: Gateway, message: str) -> list[dict]:
         timeout=10,
     )
     assert response.status_code == 200
-    return response.json()
+    return [*response.json(), *late_replies(gateway.url, sender)]
 
 
 def kinds(replies: list[dict]) -> list[str | None]:

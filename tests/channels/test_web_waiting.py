@@ -8,11 +8,9 @@ No timed assertions: "at once" is checked as "answered while Rasa was still paus
 from __future__ import annotations
 
 import logging
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import httpx
 import pytest
@@ -21,14 +19,16 @@ from channel_standins import (
     ServerThread,
     StandInRasa,
     closed_port_url,
+    collect,
+    eventually,
     gateway_app,
+    late_replies,
 )
 
 from api.settings import Settings
 from channels.web import pending
 
 WAIT_SECONDS = 2.0
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -92,39 +92,8 @@ def say(gateway: str, sender: str, message: str) -> list[dict]:
     return answer.json()
 
 
-def collect(gateway: str, sender: str) -> dict:
-    answer = httpx.post(f"{gateway}/chat/pending", json={"sender": sender}, timeout=10)
-    assert answer.status_code == 200
-    return answer.json()
-
-
 def quick_exit(gateway: str, sender: str) -> int:
     return httpx.post(f"{gateway}/chat/exit", json={"sender": sender}, timeout=10).status_code
-
-
-def eventually(check: Callable[[], T | None], what: str) -> T:
-    """The first truthy result of `check`; a failure only after a generous 20 s."""
-    deadline = time.monotonic() + 20
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
-
-
-def late_replies(gateway: str, sender: str) -> list[dict]:
-    """Everything the page would collect by polling until nothing more is on its way."""
-    replies: list[dict] = []
-
-    def drained() -> bool:
-        answer = collect(gateway, sender)
-        replies.extend(answer["replies"])
-        return not answer["pending"]
-
-    eventually(drained, "late replies never finished")
-    replies.extend(collect(gateway, sender)["replies"])
-    return replies
 
 
 def kinds(replies: list[dict]) -> list[str | None]:
