@@ -205,6 +205,8 @@ def test_nothing_of_the_chat_is_stored_in_the_browser(
 ) -> None:
     open_chat(page, gateway, other_site)
     page.get_by_role("button", name="Yes, it is safe").click()
+    # The box sends nothing while an answer is on its way: wait for the button's answer first.
+    expect(page.locator(".msg--bot", has_text="Echo:")).to_have_count(1)
     page.get_by_label("Your message").fill("my code word is bluebell")
     page.keyboard.press("Enter")
     expect(page.locator(".msg--bot").last).to_have_text(re.compile("Echo: my code word"))
