@@ -29,7 +29,12 @@ class Settings(BaseSettings):
     rasa_token: SecretStr = SecretStr("")
     org: str = "stonewater"
     org_dir: Path = REPO_ROOT / "orgs"
-    rasa_url: str = "http://127.0.0.1:5005"
+    # One Rasa address, or several separated by commas (QD_RASA_URLS: the workers; the gateway
+    # routes each sender to one of them). QD_RASA_URLS wins over QD_RASA_URL.
+    rasa_url: str = Field(
+        default="http://127.0.0.1:5005",
+        validation_alias=AliasChoices("QD_RASA_URLS", "QD_RASA_URL", "rasa_url"),
+    )
     actions_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: float = 20.0
     session_idle_minutes: int = 30

@@ -6,6 +6,10 @@ over talking to Rasa directly: on loopback an aiohttp POST costs about a quarter
 one. Any failure (cannot connect, timeout, an error status, a reply that is not Rasa's list)
 becomes `RasaUnavailable`, which the channels turn into the safety-net answer.
 
+Several Rasa workers (`QD_RASA_URLS`, comma-separated) share the load: each sender is routed to
+one of them by a stable hash of the sender id (`worker_for`), so a worker's in-memory tracker
+keeps the whole conversation and quick exit's wipe reaches the worker that holds it.
+
 Nothing here logs a message, a sender id or the token. The wipe and status URLs carry the
 token (and the wipe URL the sender id), and aiohttp puts the full URL into some exception
 messages (a connect timeout, for one), so `RasaUnavailable` names only the kind of failure and
@@ -15,6 +19,7 @@ does not chain aiohttp's exception: a traceback logged further up cannot leak th
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import weakref
 from typing import Any
@@ -50,15 +55,41 @@ class RasaUnavailable(Exception):
         self.retryable = retryable
 
 
+def rasa_urls(setting: str) -> list[str]:
+    """The worker addresses in a `QD_RASA_URLS`-style setting: one, or several by commas."""
+    urls = [str(URL(url.strip().rstrip("/"))) for url in setting.split(",") if url.strip()]
+    if not urls:
+        raise ValueError("no Rasa address given")
+    return urls
+
+
+def worker_for(sender: str, workers: int) -> int:
+    """The index of the worker that holds this sender's conversation.
+
+    A digest, not `hash()`: Python salts string hashes per process, and the gateway, its
+    replicas after a restart, and the tests must all pick the same worker for a sender.
+    """
+    digest = hashlib.sha256(sender.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % workers
+
+
+def has_model(status: dict[str, Any]) -> bool:
+    """Whether a Rasa /status answer says a model is loaded."""
+    return bool(status.get("model_file") or status.get("model_id"))
+
+
 class RasaClient:
     """Rasa REST channel and HTTP API calls over one shared connection pool.
+
+    `base_url` is one Rasa address or several separated by commas (the workers); a sender's
+    messages and wipe always go to the same worker.
 
     The aiohttp session is created on first use, inside the running event loop: an aiohttp
     session belongs to the loop it was created in and must not be created outside one.
     """
 
     def __init__(self, base_url: str, token: str = "", *, timeout_seconds: float = 20.0) -> None:
-        self._base_url = str(URL(base_url.rstrip("/")))
+        self._base_urls = rasa_urls(base_url)
         self._token = token
         self._timeout = aiohttp.ClientTimeout(
             total=timeout_seconds, connect=POOL_WAIT_SECONDS, sock_connect=CONNECT_TIMEOUT_SECONDS
@@ -76,7 +107,7 @@ class RasaClient:
         """
         body = await self._request(
             "POST",
-            GATEWAY_CHANNEL_PATH,
+            self._worker(sender) + GATEWAY_CHANNEL_PATH,
             json={
                 "sender": sender,
                 "message": message,
@@ -95,14 +126,25 @@ class RasaClient:
         """Replace the conversation's events with none: the expiring tracker store deletes it."""
         await self._request(
             "PUT",
-            f"/conversations/{quote(sender, safe='')}/tracker/events",
+            f"{self._worker(sender)}/conversations/{quote(sender, safe='')}/tracker/events",
             params={"token": self._token},
             json=[],
         )
 
     async def status(self) -> dict[str, Any]:
-        """Rasa's /status (needs the token): tells whether a model is loaded."""
-        body = await self._request("GET", "/status", params={"token": self._token})
+        """Every worker's /status (needs the token), asked at once: ready only when all are.
+
+        Any worker down is `RasaUnavailable`; a worker without a model gives its own answer
+        (see `has_model`); otherwise the first worker's answer. A conversation routed to a
+        worker that cannot reply would get only the safety net, so one such worker is enough
+        to say the assistant is not ready.
+        """
+        statuses = await asyncio.gather(*(self._status(url) for url in self._base_urls))
+        return next((status for status in statuses if not has_model(status)), statuses[0])
+
+    async def _status(self, base_url: str) -> dict[str, Any]:
+        """One worker's /status."""
+        body = await self._request("GET", base_url + "/status", params={"token": self._token})
         try:
             status = json.loads(body)
         except ValueError:
@@ -130,14 +172,18 @@ class RasaClient:
             )
         return self._session
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> bytes:
+    def _worker(self, sender: str) -> str:
+        """The address of the worker that holds this sender's conversation."""
+        return self._base_urls[worker_for(sender, len(self._base_urls))]
+
+    async def _request(self, method: str, url_text: str, **kwargs: Any) -> bytes:
         """Rasa's answer body; every way of not getting a good answer is `RasaUnavailable`.
 
         The body is read even for an error status so that the connection goes back to the
-        pool instead of being closed. The path is already quoted (`encoded=True`) so that a
+        pool instead of being closed. The URL's path is already quoted (`encoded=True`) so that a
         sender id's "%2F" reaches Rasa as it was sent.
         """
-        url = URL(self._base_url + path, encoded=True)
+        url = URL(url_text, encoded=True)
         try:
             async with self._pool().request(method, url, **kwargs) as response:
                 body = await response.read()
@@ -160,7 +206,7 @@ _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, RasaC
 
 
 def shared_client(base_url: str, token: str, timeout_seconds: float) -> RasaClient:
-    """The pooled client for this event loop and Rasa address (created on first use).
+    """The pooled client for this event loop and Rasa address(es) (created on first use).
 
     Keyed by loop because an aiohttp session must not be shared between event loops (each test
     client runs its own loop; uvicorn runs one).

@@ -48,7 +48,8 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    print("Starting Quiet Door (Rasa, action server, gateway)...", flush=True)
+    workers = f"{stack.rasa_workers} Rasa worker{'s' if stack.rasa_workers != 1 else ''}"
+    print(f"Starting Quiet Door ({workers}, action server, gateway)...", flush=True)
     stack.start()
     try:
         stack.wait_ready()

@@ -1,11 +1,18 @@
-"""Start and stop the three processes of the product: Rasa, the action server and the gateway.
+"""Start and stop the processes of the product: Rasa workers, the action server and the gateway.
 
 `make run`, the end-to-end tests and the benchmark all start the product through this one class,
 so what is tested is what runs.
+
+Rasa runs as `QD_RASA_WORKERS` processes (`rasa-1`, `rasa-2`, ...) on consecutive loopback ports
+from `Ports.rasa`; the gateway gets their addresses in `QD_RASA_URLS` and routes each sender to
+one of them (`channels.rasa_client.worker_for`). The name `rasa` stands for all of them in
+`start_process` and `stop_process`. The action server stays one process: it keeps no
+conversation state, and Rasa's workers all call it.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -14,10 +21,28 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from channels.rasa_client import worker_for
 from ops.dev_secrets import environment
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
+RASA = "rasa"
+"""The name that stands for every Rasa worker in `start_process` and `stop_process`."""
+
+
+def default_rasa_workers(env: dict[str, str]) -> int:
+    """`QD_RASA_WORKERS`, else one Rasa worker per core, at most two.
+
+    A Rasa worker is one Python process that mostly keeps one core busy: on 2 cores two
+    workers carried 1.8 times the messages of one (README, "The dialogue engine"). More than
+    two would only compete with the gateway and the action server for the same cores, and each
+    worker holds its own copy of the model in memory.
+    """
+    given = env.get("QD_RASA_WORKERS")
+    workers = int(given) if given else min(2, os.cpu_count() or 1)
+    if workers < 1:
+        raise ValueError("QD_RASA_WORKERS must be at least 1")
+    return workers
 
 
 @dataclass(frozen=True)
@@ -36,22 +61,50 @@ class Stack:
     env: dict[str, str]
     ports: Ports = Ports()
     model: Path | None = None
+    rasa_workers: int | None = None
+    """How many Rasa processes; None: `default_rasa_workers(env)`."""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.rasa_workers is None:
+            self.rasa_workers = default_rasa_workers(self.env)
+        clash = set(self.rasa_ports) & {self.ports.actions, self.ports.gateway}
+        if clash:
+            raise ValueError(f"Rasa worker ports {sorted(clash)} are taken by another part")
 
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.gateway}"
 
     @property
-    def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports.rasa}"
+    def rasa_ports(self) -> list[int]:
+        return [self.ports.rasa + index for index in range(self.rasa_workers or 1)]
 
-    def _env(self) -> dict[str, str]:
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.rasa_ports]
+
+    @property
+    def rasa_url(self) -> str:
+        """The first worker: any worker answers any request, with its own conversations."""
+        return self.rasa_urls[0]
+
+    def rasa_url_for(self, sender: str) -> str:
+        """The worker the gateway sends this sender to (where its conversation lives)."""
+        return self.rasa_urls[worker_for(sender, len(self.rasa_urls))]
+
+    @property
+    def rasa_names(self) -> list[str]:
+        return [f"{RASA}-{number}" for number in range(1, len(self.rasa_ports) + 1)]
+
+    def process_env(self) -> dict[str, str]:
+        """The environment every process starts with: the secrets and where the others are."""
         return {
             **self.env,
             "PYTHONPATH": str(ROOT),
             "QD_VAR_DIR": str(self.var_dir),
             "QD_RASA_URL": self.rasa_url,
+            "QD_RASA_URLS": ",".join(self.rasa_urls),
             "QD_ACTIONS_URL": f"http://127.0.0.1:{self.ports.actions}",
             "QD_CASE_SERVICE_URL": self.gateway_url,
             "RASA_TELEMETRY_ENABLED": "false",
@@ -64,18 +117,22 @@ class Stack:
     def commands(self) -> dict[str, list[str]]:
         model = self.model or self.var_dir / "models" / "quietdoor.tar.gz"
         logs = self.var_dir / "logs"
+        rasa = {
+            name: [
+                str(RASA_BIN / "python"), "-m", "bot.rasa_cli", "run", "--model", str(model),
+                "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+                "-i", "127.0.0.1", "-p", str(port), "--enable-api",
+                "--auth-token", self.env["QD_RASA_TOKEN"], "--quiet",
+                "--log-file", str(logs / f"{name}.log"),
+            ]
+            for name, port in zip(self.rasa_names, self.rasa_ports, strict=True)
+        }  # fmt: skip
         return {
             "actions": [
                 str(RASA_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
                 "-p", str(self.ports.actions), "--quiet", "--log-file", str(logs / "actions.log"),
             ],
-            "rasa": [
-                str(RASA_BIN / "python"), "-m", "bot.rasa_cli", "run", "--model", str(model),
-                "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-                "-i", "127.0.0.1", "-p", str(self.ports.rasa), "--enable-api",
-                "--auth-token", self._env()["QD_RASA_TOKEN"], "--quiet",
-                "--log-file", str(logs / "rasa.log"),
-            ],
+            **rasa,
             "gateway": [
                 sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
                 "--host", self.ports.gateway_host, "--port", str(self.ports.gateway),
@@ -89,21 +146,29 @@ class Stack:
         for name in self.commands():
             self.start_process(name)
 
+    def names(self, name: str) -> list[str]:
+        """The processes a name stands for: `rasa` is every worker, any other name itself."""
+        return self.rasa_names if name == RASA else [name]
+
     def start_process(self, name: str) -> None:
-        log = open(self.var_dir / "logs" / f"{name}.out", "ab")  # noqa: SIM115 - child owns it
-        self.processes[name] = subprocess.Popen(
-            self.commands()[name], cwd=ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
+        commands, env = self.commands(), self.process_env()
+        for each in self.names(name):
+            log = open(self.var_dir / "logs" / f"{each}.out", "ab")  # noqa: SIM115 - child owns it
+            self.processes[each] = subprocess.Popen(
+                commands[each], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+            log.close()
 
     def stop_process(self, name: str) -> None:
         """Stop one part, as a crash or an upgrade would; start_process brings it back."""
-        process = self.processes.pop(name)
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stopping = [self.processes.pop(each) for each in self.names(name)]
+        for process in stopping:
+            process.terminate()
+        for process in stopping:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
     def wait_ready(self, timeout: float = 180.0) -> None:
         """Wait for /healthz, which answers 200 only when the assistant can reply."""

@@ -1,5 +1,6 @@
-"""The Rasa client against a real local HTTP server: what it sends, connection reuse, and every
-failure becoming RasaUnavailable (without the token or sender id in the error)."""
+"""The Rasa client against real local HTTP servers: what it sends, connection reuse, every
+failure becoming RasaUnavailable (without the token or sender id in the error), and each sender
+routed to one of several workers."""
 
 from __future__ import annotations
 
@@ -13,7 +14,16 @@ from urllib.parse import parse_qs
 import pytest
 from channel_standins import RASA_TOKEN, ServerThread, StandInRasa, closed_port_url
 
-from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
+from api.settings import Settings
+from channels.rasa_client import (
+    RasaClient,
+    RasaUnavailable,
+    close_shared_clients,
+    has_model,
+    rasa_urls,
+    shared_client,
+    worker_for,
+)
 
 SENDER = "sender-123"
 
@@ -308,3 +318,136 @@ def test_a_client_can_be_made_outside_a_running_loop(rasa: StandInRasa, rasa_url
 
     asyncio.run(use())
     assert rasa.sent_by(SENDER) == ["hello"]
+
+
+# ---------- several workers ----------
+
+
+@pytest.fixture(scope="module")
+def second_rasa() -> Iterator[tuple[StandInRasa, ServerThread]]:
+    """Another stand-in Rasa: the second worker."""
+    rasa = StandInRasa()
+    server = ServerThread(rasa.app()).start()
+    yield rasa, server
+    server.stop()
+
+
+@pytest.fixture
+def workers(
+    own_rasa: tuple[StandInRasa, ServerThread], second_rasa: tuple[StandInRasa, ServerThread]
+) -> list[tuple[StandInRasa, str]]:
+    for rasa, _ in (own_rasa, second_rasa):
+        rasa.reset()
+    return [(own_rasa[0], own_rasa[1].url), (second_rasa[0], second_rasa[1].url)]
+
+
+@pytest.fixture
+async def sharded(workers: list[tuple[StandInRasa, str]]) -> AsyncIterator[RasaClient]:
+    client = RasaClient(" , ".join(url + "/" for _, url in workers), RASA_TOKEN)
+    yield client
+    await client.aclose()
+
+
+SENDERS = [f"web-{number}" for number in range(40)]
+
+
+async def test_the_same_sender_always_reaches_the_same_worker(
+    workers: list[tuple[StandInRasa, str]], sharded: RasaClient
+) -> None:
+    for round_ in range(3):
+        for sender in SENDERS:
+            await sharded.send(sender, f"message {round_}")
+    for sender in SENDERS:
+        holding = [index for index, (rasa, _) in enumerate(workers) if rasa.sent_by(sender)]
+        assert holding == [worker_for(sender, 2)]
+        [rasa] = [rasa for rasa, _ in workers if rasa.sent_by(sender)]
+        assert rasa.sent_by(sender) == ["message 0", "message 1", "message 2"]
+
+
+async def test_different_senders_spread_over_the_workers(
+    workers: list[tuple[StandInRasa, str]], sharded: RasaClient
+) -> None:
+    for sender in SENDERS:
+        await sharded.send(sender, "hello")
+    counts = [len(rasa.messages) for rasa, _ in workers]
+    assert sum(counts) == len(SENDERS)
+    assert min(counts) >= len(SENDERS) // 4
+
+
+def test_many_senders_spread_evenly_over_three_workers() -> None:
+    counts = [0, 0, 0]
+    for number in range(3000):
+        counts[worker_for(f"sms-{number:040x}", 3)] += 1
+    assert all(900 <= count <= 1100 for count in counts)
+
+
+async def test_a_wipe_reaches_the_worker_that_holds_the_conversation(
+    workers: list[tuple[StandInRasa, str]], sharded: RasaClient
+) -> None:
+    for sender in SENDERS[:6]:
+        await sharded.send(sender, "hello")
+        await sharded.wipe(sender)
+    for rasa, _ in workers:
+        for sender in SENDERS[:6]:
+            assert rasa.wiped(sender) == bool(rasa.sent_by(sender))
+    assert all(rasa.wipes for rasa, _ in workers)
+
+
+async def test_a_worker_down_fails_only_the_senders_it_holds(
+    workers: list[tuple[StandInRasa, str]],
+) -> None:
+    rasa, url = workers[0]
+    client = RasaClient(f"{url},{closed_port_url()}", RASA_TOKEN)
+    held_by_the_live_worker = {sender for sender in SENDERS[:10] if worker_for(sender, 2) == 0}
+    for sender in SENDERS[:10]:
+        if sender in held_by_the_live_worker:
+            assert await client.send(sender, "hello") == [
+                {"recipient_id": sender, "text": "Echo: hello"}
+            ]
+        else:
+            with pytest.raises(RasaUnavailable) as caught:
+                await client.send(sender, "hello")
+            assert caught.value.retryable
+    await client.aclose()
+    assert {sender for sender, _ in rasa.messages} == held_by_the_live_worker
+    assert 0 < len(held_by_the_live_worker) < 10
+
+
+async def test_status_asks_every_worker(
+    workers: list[tuple[StandInRasa, str]], sharded: RasaClient
+) -> None:
+    assert has_model(await sharded.status())
+    assert [rasa.status_calls for rasa, _ in workers] == [1, 1]
+
+
+async def test_one_worker_without_a_model_means_no_model(
+    workers: list[tuple[StandInRasa, str]], sharded: RasaClient
+) -> None:
+    workers[1][0].answer_next(body=json.dumps({"model_file": None, "model_id": None}))
+    assert not has_model(await sharded.status())
+
+
+async def test_one_worker_down_makes_status_unavailable(
+    workers: list[tuple[StandInRasa, str]],
+) -> None:
+    client = RasaClient(f"{workers[0][1]},{closed_port_url()}", RASA_TOKEN)
+    with pytest.raises(RasaUnavailable):
+        await client.status()
+    await client.aclose()
+
+
+def test_worker_addresses_are_read_from_a_comma_separated_setting() -> None:
+    assert rasa_urls("http://127.0.0.1:5005/") == ["http://127.0.0.1:5005"]
+    assert rasa_urls(" http://127.0.0.1:5005, http://127.0.0.1:5006/ ,") == [
+        "http://127.0.0.1:5005",
+        "http://127.0.0.1:5006",
+    ]
+    with pytest.raises(ValueError):
+        rasa_urls(" , ")
+
+
+def test_qd_rasa_urls_wins_over_the_single_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QD_RASA_URL", "http://127.0.0.1:5005")
+    assert Settings().rasa_url == "http://127.0.0.1:5005"
+    monkeypatch.setenv("QD_RASA_URLS", "http://127.0.0.1:6000,http://127.0.0.1:6001")
+    assert Settings().rasa_url == "http://127.0.0.1:6000,http://127.0.0.1:6001"

@@ -91,7 +91,7 @@ class Product:
     def rasa_tracker(self, sender: str) -> dict:
         token = self.stack.env["QD_RASA_TOKEN"]
         answer = httpx.get(
-            f"{self.stack.rasa_url}/conversations/{sender}/tracker",
+            f"{self.stack.rasa_url_for(sender)}/conversations/{sender}/tracker",
             params={"token": token},
             timeout=30,
         )

@@ -1,0 +1,98 @@
+"""The stack starts the configured number of Rasa workers on consecutive ports and tells the
+gateway where they are; `rasa` stands for all of them."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from channels.rasa_client import worker_for
+from ops import stack as stack_module
+from ops.stack import Ports, Stack, default_rasa_workers
+
+PORTS = Ports(rasa=6100, actions=6200, gateway=6300, gateway_host="127.0.0.1")
+ENV = {"QD_RASA_TOKEN": "stand-in-token"}
+
+
+def port_of(command: list[str]) -> int:
+    return int(command[command.index("-p") + 1])
+
+
+def test_three_workers_run_on_consecutive_ports_and_the_gateway_gets_them_all(
+    tmp_path: Path,
+) -> None:
+    stack = Stack(var_dir=tmp_path, env=ENV, ports=PORTS, rasa_workers=3)
+    commands = stack.commands()
+    assert [name for name in commands if name.startswith("rasa")] == ["rasa-1", "rasa-2", "rasa-3"]
+    assert [port_of(commands[f"rasa-{n}"]) for n in (1, 2, 3)] == [6100, 6101, 6102]
+    assert all("bot.rasa_cli" in commands[f"rasa-{n}"] for n in (1, 2, 3))
+    assert stack.process_env()["QD_RASA_URLS"] == (
+        "http://127.0.0.1:6100,http://127.0.0.1:6101,http://127.0.0.1:6102"
+    )
+    assert port_of(commands["actions"]) == 6200
+
+
+def test_a_single_worker_stays_possible(tmp_path: Path) -> None:
+    stack = Stack(var_dir=tmp_path, env=ENV | {"QD_RASA_WORKERS": "1"}, ports=PORTS)
+    assert [name for name in stack.commands() if name.startswith("rasa")] == ["rasa-1"]
+    assert (
+        stack.process_env()["QD_RASA_URLS"]
+        == stack.process_env()["QD_RASA_URL"]
+        == "http://127.0.0.1:6100"
+    )
+
+
+def test_the_stack_knows_which_worker_holds_a_sender(tmp_path: Path) -> None:
+    stack = Stack(var_dir=tmp_path, env=ENV, ports=PORTS, rasa_workers=2)
+    for sender in ("web-a", "web-b", "web-c", "web-d"):
+        assert stack.rasa_url_for(sender) == stack.rasa_urls[worker_for(sender, 2)]
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 2), (8, 2), (None, 1)])
+def test_by_default_one_worker_per_core_at_most_two(
+    monkeypatch: pytest.MonkeyPatch, cores: int | None, workers: int
+) -> None:
+    monkeypatch.setattr(stack_module.os, "cpu_count", lambda: cores)
+    assert default_rasa_workers({}) == workers
+    assert default_rasa_workers({"QD_RASA_WORKERS": "3"}) == 3
+
+
+def test_no_workers_or_a_port_clash_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        default_rasa_workers({"QD_RASA_WORKERS": "0"})
+    with pytest.raises(ValueError, match="6200"):
+        Stack(var_dir=tmp_path, env=ENV, ports=Ports(rasa=6199, actions=6200), rasa_workers=2)
+
+
+@pytest.fixture
+def sleeping_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """A stack whose processes only sleep, each carrying its real command line as arguments."""
+    stack = Stack(var_dir=tmp_path, env=ENV, ports=PORTS, rasa_workers=2)
+    real = stack.commands()
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    monkeypatch.setattr(
+        stack, "commands", lambda: {name: sleeper + argv for name, argv in real.items()}
+    )
+    yield stack
+    stack.stop()
+
+
+def test_start_runs_every_worker_and_rasa_stops_and_starts_them_all(
+    sleeping_stack: Stack,
+) -> None:
+    sleeping_stack.start()
+    processes = sleeping_stack.processes
+    assert sorted(processes) == ["actions", "gateway", "rasa-1", "rasa-2"]
+    assert [port_of(list(processes[f"rasa-{n}"].args)) for n in (1, 2)] == [6100, 6101]
+    workers = [processes["rasa-1"], processes["rasa-2"]]
+
+    sleeping_stack.stop_process("rasa")
+    assert sorted(processes) == ["actions", "gateway"]
+    assert all(worker.poll() is not None for worker in workers)
+
+    sleeping_stack.start_process("rasa")
+    assert sorted(processes) == ["actions", "gateway", "rasa-1", "rasa-2"]
+    assert all(processes[name].poll() is None for name in ("rasa-1", "rasa-2"))
