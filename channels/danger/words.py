@@ -234,6 +234,12 @@ _DANGER = re.compile(
     | \b{_THEY}\s+(?:is\s+|has\s+)?(?:got|holding|grabbed|picked\s+up|pulled\s+out|waving|
       swinging|carrying)\s+(?:a|an|the|his|her)\s+(?:[\w']+\s+)?(?:bat|scissors|screwdriver|
       bottle|hammer|crowbar|bar|iron|brick|stick|poker|spanner)\b
+    # someone close who is here, outside or on the way "with a bat" (fixing a shelf with one is not)
+    | \b{_THEY}\s+(?:(?:is|was|'s|has|just|now|still|outside|here|there|back|round|over|
+      downstairs|upstairs|at|the|my|door|window|gate|coming|came|come|turned|turning|up|
+      standing|waiting|in|hall|garden|kitchen|house|flat)\s+){{0,5}}with\s+(?:a|an|the|his|her|their)
+      \s+(?:[\w']+\s+)?(?:bat|hammer|crowbar|bar|brick|poker|spanner|iron|stick|bottle|axe|
+      knife|knives|gun|weapon|machete|blade|golf\s+club|club|pole|chain)\b
     | \b(?:holding|held|pressing|pressed|pointing)\b.{{0,30}}\b(?:to|against|at)\s+(?:my|her|his)
       \s+(?:face|throat|neck|head|chest|eyes?)\b
     # threats to kill or hurt, and suicide

@@ -8,6 +8,8 @@ from channels.danger import words
 
 # The examples and the kinds it lists, typed the way people type in a hurry.
 DANGER = [
+    "my ex is outside with a cricket bat",
+    "he turned up with a crowbar",
     "shes smashd the windw n sez shell kil me",
     "hes got a nife",
     "HES GOT A KNIFE",
@@ -39,6 +41,8 @@ DANGER = [
 ]
 
 HOUSING = [
+    "my son fixed the shelf with a hammer",
+    "the plumber came with a hammer",
     "the boiler keeps dying on me",
     "this energy bill will be the death of me",
     "the tap is bleeding rust",
