@@ -6,46 +6,13 @@ No timed assertions: "at once" is checked as "answered while every Rasa process 
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from tests.e2e.conftest import Product
+from tests.e2e.rasa_pause import rasa_paused, stopped
 
 ROOT = Path(__file__).resolve().parents[2]
 UNSEEN_DANGER = "my ex has just kicked the door in and hes got a hammer"
-
-
-def _rasa_processes(product: Product) -> list[subprocess.Popen[bytes]]:
-    """Every Rasa worker the stack started (one, or several when sharded)."""
-    found = [p for name, p in product.stack.processes.items() if name.startswith("rasa")]
-    assert found, "no Rasa process in the stack"
-    return found
-
-
-def _stopped(process: subprocess.Popen[bytes]) -> bool:
-    """The kernel's view: state T (stopped by a signal)."""
-    stat = Path(f"/proc/{process.pid}/stat").read_text()
-    return stat.rsplit(")", 1)[1].split()[0] == "T"
-
-
-@contextmanager
-def rasa_paused(product: Product) -> Iterator[list[subprocess.Popen[bytes]]]:
-    processes = _rasa_processes(product)
-    try:
-        for process in processes:
-            process.send_signal(signal.SIGSTOP)
-        deadline = time.monotonic() + 10
-        while not all(_stopped(p) for p in processes):
-            assert time.monotonic() < deadline, "Rasa did not stop"
-            time.sleep(0.01)
-        yield processes
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGCONT)
 
 
 def _kinds(replies: list[dict]) -> list[str | None]:
@@ -66,7 +33,7 @@ def test_danger_is_answered_while_rasa_is_stopped_and_the_conversation_continues
 
     with rasa_paused(product) as processes:
         replies = product.say(sender, UNSEEN_DANGER)
-        assert all(_stopped(p) for p in processes)
+        assert all(stopped(p) for p in processes)
     assert _kinds(replies) == ["emergency"]
     numbers = replies[0]["text"]
     for route in ("999", "55", "18000", "0808 2000 247"):
