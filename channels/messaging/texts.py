@@ -65,7 +65,7 @@ DEFAULTS = {
     # Wrong, expired or too many tries: one answer, so a code cannot be probed.
     "follow_up_wrong_code": "Sorry, that code didn't work. Please check it and try again later.",
     "follow_up_reply_sent": (
-        "Sent to the team. They don't read messages straight away, so if you need help now, "
+        "Sent to the team. They read messages in working hours, so if you need help now, "
         "call 999."
     ),
     "follow_up_reply_needs_code": (
