@@ -65,8 +65,7 @@ DEFAULTS = {
     # Wrong, expired or too many tries: one answer, so a code cannot be probed.
     "follow_up_wrong_code": "Sorry, that code didn't work. Please check it and try again later.",
     "follow_up_reply_sent": (
-        "Sent to the team. They read messages in working hours, so if you need help now, "
-        "call 999."
+        "Sent to the team. They read messages in working hours, so if you need help now, call 999."
     ),
     "follow_up_reply_needs_code": (
         "To write to the team, first send your code on its own, then REPLY and your message."
