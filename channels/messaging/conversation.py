@@ -38,7 +38,7 @@ from api.db import in_session, session_factory, utcnow
 from api.org.profile import OrgProfile
 from api.settings import Settings
 from channels import safety
-from channels.danger.assess import Danger, assess
+from channels.danger.assess import Danger, assess_async
 from channels.messaging import choices, contacts, follow_up, inbox, texts
 from channels.messaging.contacts import Contact
 from channels.messaging.inbox import Delivery, Unread
@@ -176,16 +176,17 @@ class Conversations:
             )
         except Exception as error:  # storage down: still answer with the numbers
             log.error("inbound delivery could not be recorded (%s)", type(error).__name__)
-            emergency = assess(delivery.text) is Danger.NOW
+            emergency = await assess_async(delivery.text) is Danger.NOW
             return Turn(pseudonym, self._safety_net("not_kept", emergency_first=emergency))
         if unread is None:
             return Turn(pseudonym, [], duplicate=True)
         contact = await self._contact(pseudonym)
         if contact is None:  # forgotten by a quick exit in between
             return Turn(pseudonym, [])
-        danger = assess(unread.text)
+        pressed = _pressed_emergency(unread.text, contact)
+        danger = Danger.NONE if pressed else await assess_async(unread.text)  # a choice, not words
         answered = _Answered()
-        if danger is Danger.NOW or _pressed_emergency(unread.text, contact):
+        if danger is Danger.NOW or pressed:
             answered.late, answered.told = True, frozenset({"emergency"})
             self._spawn(self._turn(unread, danger, answered))
             return Turn(pseudonym, [self._numbers(contact)], contact, given=answered.given.set)
@@ -338,7 +339,7 @@ class Conversations:
             await self._db(inbox.finish, message.id)
             return contact, [Reply(texts.line(self.profile, "too_long"))]
 
-        danger = assess(text) if danger is None else danger
+        danger = await assess_async(text) if danger is None else danger
         emergency = danger is Danger.NOW
         answered = await self._answer_here(text, contact)
         if answered is not None:

@@ -36,7 +36,7 @@ from api.casework.follow_up import (
 from api.db import get_session, utcnow
 from api.org.profile import OrgProfile, get_profile
 from channels import safety
-from channels.danger.assess import Danger, assess
+from channels.danger.assess import Danger, assess_async
 from channels.web.schemas import FollowUpMessageRequest, FollowUpRequest, read_json
 
 log = logging.getLogger("quietdoor.channels.web")
@@ -84,7 +84,7 @@ async def follow_up_message(
     )
     if isinstance(answer, JSONResponse):
         return answer
-    if assess(body.message) is not Danger.NONE:  # when in doubt, the numbers
+    if await assess_async(body.message) is not Danger.NONE:  # when in doubt, the numbers
         answer["emergency"] = safety.emergency_text(profile)
     return JSONResponse(answer)
 

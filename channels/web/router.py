@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api.org.profile import OrgProfile, get_profile
 from api.settings import Settings, get_settings
 from channels import safety
-from channels.danger.assess import Danger, assess
+from channels.danger.assess import Danger, assess_async
 from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
 from channels.web.follow_up import router as follow_up_router
 from channels.web.pending import Reply, Turn, WebTurns, kind
@@ -121,7 +121,7 @@ async def webhook(
         turns.exit(rasa, sender)
         return JSONResponse([_reply(sender, EXIT_TEXT, "exit")])
 
-    danger = assess(chat.message)
+    danger = await assess_async(chat.message)
     emergency = danger is Danger.NOW or chat.message.strip() == EMERGENCY_PAYLOAD
     if turns.busy(sender):
         log.warning("safety net answered: too many messages waiting for Rasa")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from api.settings import get_settings
 from channels.danger import assess as assess_module
 from channels.danger import semantic
-from channels.danger.assess import Danger, assess
+from channels.danger.assess import Danger, assess, assess_async
 from tests.danger.stub import StubClassifier, use
 
 
@@ -49,6 +51,40 @@ def test_without_a_classifier_the_words_still_give_now_and_nothing_is_possible(
     use(monkeypatch, None)
     assert assess("shes smashd the windw n sez shell kil me") is Danger.NOW
     assert assess("he came back and i don't know what to do") is Danger.NONE
+
+
+class HeldClassifier(StubClassifier):
+    """Holds each reading until released, and notes the thread it ran in."""
+
+    def __init__(self, score: float) -> None:
+        super().__init__(score)
+        self.release = threading.Event()
+        self.threads: list[int] = []
+
+    def probability(self, text: str) -> float:
+        self.threads.append(threading.get_ident())
+        assert self.release.wait(timeout=10), "never released: it ran on the event loop"
+        return super().probability(text)
+
+
+def test_the_channels_reading_leaves_the_event_loop_free_while_the_classifier_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stub = HeldClassifier(0.5)
+    use(monkeypatch, stub)
+
+    async def an_emergency_during_a_reading() -> tuple[Danger, Danger, Danger, int]:
+        reading = asyncio.create_task(assess_async("he came back and i don't know what to do"))
+        await asyncio.sleep(0)  # the reading is with the classifier now
+        emergency, empty = await assess_async("hes got a nife"), await assess_async("  ")
+        stub.release.set()
+        return await reading, emergency, empty, threading.get_ident()
+
+    possible, emergency, empty, loop_thread = asyncio.run(an_emergency_during_a_reading())
+    assert (possible, emergency, empty) == (Danger.POSSIBLE, Danger.NOW, Danger.NONE)
+    assert stub.asked == ["he came back and i don't know what to do"]
+    assert len(stub.threads) == 1
+    assert loop_thread not in stub.threads
 
 
 # The real loader, taken at import: another folder's fixture may stand in for it while it runs.
