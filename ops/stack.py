@@ -8,6 +8,10 @@ from `Ports.rasa`; the gateway gets their addresses in `QD_RASA_URLS` and routes
 one of them (`channels.rasa_client.worker_for`). The name `rasa` stands for all of them in
 `start_process` and `stop_process`. The action server stays one process: it keeps no
 conversation state, and Rasa's workers all call it.
+
+The Rasa workers and the action server run `QD_ASSISTANT_NICE` steps below the gateway in CPU
+priority (`assistant_niceness`): the gateway answers emergencies, and on a machine whose cores
+Rasa keeps busy it must never queue behind dialogue work.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
 RASA = "rasa"
 """The name that stands for every Rasa worker in `start_process` and `stop_process`."""
+GATEWAY = "gateway"
+DEFAULT_ASSISTANT_NICE = 10
 
 
 def default_rasa_workers(env: dict[str, str]) -> int:
@@ -43,6 +49,20 @@ def default_rasa_workers(env: dict[str, str]) -> int:
     if workers < 1:
         raise ValueError("QD_RASA_WORKERS must be at least 1")
     return workers
+
+
+def assistant_niceness(env: dict[str, str]) -> int:
+    """`QD_ASSISTANT_NICE`, else 10: how far below the gateway Rasa and the actions run; 0: level.
+
+    The gateway needs a few milliseconds of CPU a message and must have them at once, whatever
+    the dialogue engine is doing: the emergency answer comes from it. Rasa and the action server
+    still get every cycle the gateway does not use, so their throughput barely changes.
+    """
+    given = env.get("QD_ASSISTANT_NICE")
+    niceness = int(given) if given else DEFAULT_ASSISTANT_NICE
+    if not 0 <= niceness <= 19:
+        raise ValueError("QD_ASSISTANT_NICE must be from 0 to 19")
+    return niceness
 
 
 @dataclass(frozen=True)
@@ -63,11 +83,15 @@ class Stack:
     model: Path | None = None
     rasa_workers: int | None = None
     """How many Rasa processes; None: `default_rasa_workers(env)`."""
+    assistant_nice: int | None = None
+    """Niceness of Rasa and the actions over the gateway; None: `assistant_niceness(env)`."""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.rasa_workers is None:
             self.rasa_workers = default_rasa_workers(self.env)
+        if self.assistant_nice is None:
+            self.assistant_nice = assistant_niceness(self.env)
         clash = set(self.rasa_ports) & {self.ports.actions, self.ports.gateway}
         if clash:
             raise ValueError(f"Rasa worker ports {sorted(clash)} are taken by another part")
@@ -133,7 +157,7 @@ class Stack:
                 "-p", str(self.ports.actions), "--quiet", "--log-file", str(logs / "actions.log"),
             ],
             **rasa,
-            "gateway": [
+            GATEWAY: [
                 sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
                 "--host", self.ports.gateway_host, "--port", str(self.ports.gateway),
                 "--no-access-log", "--log-level", "warning",
@@ -153,11 +177,22 @@ class Stack:
     def start_process(self, name: str) -> None:
         commands, env = self.commands(), self.process_env()
         for each in self.names(name):
+            command = commands[each] if each == GATEWAY else self.lowered(commands[each])
             log = open(self.var_dir / "logs" / f"{each}.out", "ab")  # noqa: SIM115 - child owns it
             self.processes[each] = subprocess.Popen(
-                commands[each], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
             )
             log.close()
+
+    def lowered(self, command: list[str]) -> list[str]:
+        """`command` run by `nice`, `assistant_nice` steps below this process (the gateway's).
+
+        `nice` sets the priority before the program starts, so every thread and child it makes
+        has it too (a priority set from here after the start would miss the early ones).
+        """
+        if not self.assistant_nice:
+            return command
+        return ["nice", "-n", str(self.assistant_nice), *command]
 
     def stop_process(self, name: str) -> None:
         """Stop one part, as a crash or an upgrade would; start_process brings it back."""

@@ -1,9 +1,12 @@
 """The stack starts the configured number of Rasa workers on consecutive ports and tells the
-gateway where they are; `rasa` stands for all of them."""
+gateway where they are; `rasa` stands for all of them. Rasa and the actions run below the
+gateway in CPU priority."""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +14,7 @@ import pytest
 
 from channels.rasa_client import worker_for
 from ops import stack as stack_module
-from ops.stack import Ports, Stack, default_rasa_workers
+from ops.stack import Ports, Stack, assistant_niceness, default_rasa_workers
 
 PORTS = Ports(rasa=6100, actions=6200, gateway=6300, gateway_host="127.0.0.1")
 ENV = {"QD_RASA_TOKEN": "stand-in-token"}
@@ -67,15 +70,21 @@ def test_no_workers_or_a_port_clash_is_refused(tmp_path: Path) -> None:
         Stack(var_dir=tmp_path, env=ENV, ports=Ports(rasa=6199, actions=6200), rasa_workers=2)
 
 
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+def sleeping(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Stack:
+    """`stack` with processes that only sleep, each carrying its real command line as arguments."""
+    real = stack.commands()
+    monkeypatch.setattr(
+        stack, "commands", lambda: {name: SLEEPER + argv for name, argv in real.items()}
+    )
+    return stack
+
+
 @pytest.fixture
 def sleeping_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    """A stack whose processes only sleep, each carrying its real command line as arguments."""
-    stack = Stack(var_dir=tmp_path, env=ENV, ports=PORTS, rasa_workers=2)
-    real = stack.commands()
-    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
-    monkeypatch.setattr(
-        stack, "commands", lambda: {name: sleeper + argv for name, argv in real.items()}
-    )
+    stack = sleeping(Stack(var_dir=tmp_path, env=ENV, ports=PORTS, rasa_workers=2), monkeypatch)
     yield stack
     stack.stop()
 
@@ -96,3 +105,38 @@ def test_start_runs_every_worker_and_rasa_stops_and_starts_them_all(
     sleeping_stack.start_process("rasa")
     assert sorted(processes) == ["actions", "gateway", "rasa-1", "rasa-2"]
     assert all(processes[name].poll() is None for name in ("rasa-1", "rasa-2"))
+
+
+def niceness_once_started(pid: int) -> int:
+    """The process's niceness once it runs its own program (not `nice` on the way to it)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        program = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        if program != b"nice":
+            return os.getpriority(os.PRIO_PROCESS, pid)
+        time.sleep(0.01)
+    raise TimeoutError(f"process {pid} never started its program")
+
+
+@pytest.mark.parametrize(("setting", "steps"), [(None, 10), ("3", 3), ("0", 0)])
+def test_rasa_and_the_actions_run_below_the_gateway_as_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None, steps: int
+) -> None:
+    env = ENV if setting is None else ENV | {"QD_ASSISTANT_NICE": setting}
+    stack = sleeping(Stack(var_dir=tmp_path, env=env, ports=PORTS, rasa_workers=2), monkeypatch)
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    try:
+        stack.start()
+        niceness = {name: niceness_once_started(p.pid) for name, p in stack.processes.items()}
+    finally:
+        stack.stop()
+    lowered = min(19, ours + steps)
+    assert niceness == {"actions": lowered, "rasa-1": lowered, "rasa-2": lowered, "gateway": ours}
+
+
+def test_the_niceness_setting_is_checked() -> None:
+    assert assistant_niceness({}) == 10
+    assert assistant_niceness({"QD_ASSISTANT_NICE": "19"}) == 19
+    for wrong in ("-1", "20"):
+        with pytest.raises(ValueError, match="QD_ASSISTANT_NICE"):
+            assistant_niceness({"QD_ASSISTANT_NICE": wrong})
