@@ -33,7 +33,13 @@ log = logging.getLogger("quietdoor.gateway")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """One app per process; tests pass their own settings instead of the environment's."""
+    """One app per process; tests pass their own settings instead of the environment's.
+
+    Only their settings are put in as a dependency override: with any override at all, FastAPI
+    rebuilds every dependency's signature on every request, CPU the event loop that answers
+    emergencies cannot spare under load. From the environment, `get_settings` is already right.
+    """
+    given = settings is not None
     settings = settings or get_settings()
     profile = profile_for(settings)
     quiet_chatty_loggers()
@@ -65,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+    if given:
+        app.dependency_overrides[get_settings] = lambda: settings
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
     routers = (web_router, twilio_router, telegram_router, health_router, org_router)
