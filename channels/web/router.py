@@ -74,8 +74,12 @@ async def rasa_client(settings: Annotated[Settings, Depends(get_settings)]) -> R
     )
 
 
-def web_turns(request: Request) -> WebTurns:
-    """FastAPI dependency: this app's turns in flight and late replies (one per process)."""
+async def web_turns(request: Request) -> WebTurns:
+    """FastAPI dependency: this app's turns in flight and late replies (one per process).
+
+    Async, so FastAPI calls it on the event loop: a worker thread would cost every message, the
+    emergency one too, another wait for the loop to take the answer back.
+    """
     return request.app.state.web_turns
 
 
