@@ -1,12 +1,20 @@
-"""Rasa's command line, with exception logs that never carry local variables.
+"""Rasa's command line, made lighter and safer for Quiet Door (`python -m bot.rasa_cli run ...`).
 
-Rasa 3.6 renders a logged exception with structlog's `dict_tracebacks`, whose default includes
-every local variable of every frame: slot values, so a disclosure or a phone number could reach
-the log file. This entry point swaps in the same renderer without locals, then runs Rasa as usual
-(`python -m bot.rasa_cli run ...`).
+- Exception logs never carry local variables. Rasa 3.6 renders a logged exception with
+  structlog's `dict_tracebacks`, whose default includes every local variable of every frame: slot
+  values, so a disclosure or a phone number could reach the log file. The same renderer without
+  locals is swapped in.
+- No JAX. TensorFlow 2.12 requires JAX and imports it, if it can, only to convert models to
+  TensorFlow Lite, which Rasa never does; blocking that import saves about 70 MB in every Rasa
+  worker (README, "The dialogue engine").
+- The action server's answers are checked with a validator built once
+  (bot/action_response_validation.py): Rasa built a new one, meta-schema check included, for
+  every answer, half of a worker's CPU under load.
 """
 
 from __future__ import annotations
+
+import sys
 
 import structlog
 from structlog.processors import ExceptionRenderer
@@ -15,8 +23,12 @@ from structlog.tracebacks import ExceptionDictTransformer
 structlog.processors.dict_tracebacks = ExceptionRenderer(
     ExceptionDictTransformer(show_locals=False)
 )
+sys.modules.setdefault("jax", None)  # type: ignore[arg-type] - `import jax` now fails at once
 
 if __name__ == "__main__":
     from rasa.__main__ import main
 
+    from bot import action_response_validation
+
+    action_response_validation.install()
     main()
