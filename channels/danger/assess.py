@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import re
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from api.settings import get_settings
 from channels.danger import semantic, words
 from channels.danger.semantic import Classifier
+
+_PAYLOAD = re.compile(r"/[a-z_]+")
 
 
 class Danger(enum.Enum):
@@ -62,11 +65,17 @@ def assess(text: str) -> Danger:
 
 
 def words_level(text: str) -> Danger | None:
-    """NONE for an empty message, NOW when the words fire; None: the classifier decides."""
+    """NONE for an empty message, NOW when the words fire; None: the classifier decides.
+
+    A pressed button's payload ("/affirm") holds no words of the person's, so it is NONE
+    without the classifier (the emergency button's payload is one of the danger words).
+    """
     if not text.strip():
         return Danger.NONE
     if words.fires(text):
         return Danger.NOW
+    if _PAYLOAD.fullmatch(text.strip()):
+        return Danger.NONE
     return None
 
 

@@ -45,6 +45,17 @@ def test_an_empty_message_is_no_danger_and_is_not_classified(
     assert stub.asked == []
 
 
+@pytest.mark.parametrize(("text", "level"), [("/affirm", Danger.NONE), ("/emergency", Danger.NOW)])
+def test_a_button_payload_is_not_classified(
+    monkeypatch: pytest.MonkeyPatch, text: str, level: Danger
+) -> None:
+    stub = StubClassifier(1.0)
+    use(monkeypatch, stub)
+    assert assess(text) is level
+    assert assess("/affirm but he is back") is Danger.NOW  # words of a person's: classified
+    assert stub.asked == ["/affirm but he is back"]
+
+
 def test_without_a_classifier_the_words_still_give_now_and_nothing_is_possible(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
