@@ -2,7 +2,8 @@
 
 The full reports (per-intent precision, recall, confusion) stay on disk as the artifact; this
 prints the lines a reviewer reads first: overall F1 and the intents that carry safety. With
-`--min-emergency-recall`, a held-out run fails when too many unseen emergencies are missed.
+`--min-emergency-recall`, a held-out run fails when too many unseen emergencies are missed; with
+`--min-weighted-f1`, cross-validation fails when the model reads too few unseen examples right.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("report_dir", type=Path)
     parser.add_argument("--min-emergency-recall", type=float, default=0.0)
+    parser.add_argument("--min-weighted-f1", type=float, default=0.0)
     args = parser.parse_args()
     report = load(args.report_dir)
     print(f"NLU report {args.report_dir}:")
@@ -43,6 +45,10 @@ def main() -> int:
     recall = report.get("emergency", {}).get("recall", 0.0)
     if recall < args.min_emergency_recall:
         print(f"emergency recall {recall:.3f} < {args.min_emergency_recall}", file=sys.stderr)
+        return 1
+    f1 = report.get("weighted avg", {}).get("f1-score", 0.0)
+    if f1 < args.min_weighted_f1:
+        print(f"weighted F1 {f1:.3f} < {args.min_weighted_f1}", file=sys.stderr)
         return 1
     return 0
 

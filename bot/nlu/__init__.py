@@ -1,0 +1,1 @@
+"""Quiet Door's own Rasa NLU components (named in config.yml)."""
