@@ -133,7 +133,7 @@ test-nlu: $(MODEL) $(HELDOUT_PREDICTIONS)
 		--folds 3 --out $(REPORTS)/nlu-cv --quiet
 	$(RASA_PY) -m tests.nlu_report $(REPORTS)/nlu-cv --min-weighted-f1 0.80
 
-test-actions: $(RASA_VENV)/.installed
+test-actions: $(RASA_VENV)/.installed $(DANGER_MODEL)
 	$(RASA_PY) -m pytest tests/actions -q
 
 test-app: $(APP_VENV)/.installed $(MODEL) $(DANGER_MODEL) browser
