@@ -8,11 +8,13 @@ the same. It is the int8 ONNX all-MiniLM-L6-v2 that `make` builds for the gatewa
 TensorFlow at run time and no download.
 
 Training copies the encoder into the Rasa model, so a trained model carries what it was trained
-with and runs wherever it is copied.
+with and runs wherever it is copied. Every message with a text is featurised, an empty one too
+(the count featurisers read it, and the classifier needs both).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -104,13 +106,24 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             encoder = Encoder(directory)  # reads both files now; the folder may go afterwards
         return cls(config, execution_context, model_storage, resource, encoder)
 
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The encoder's bytes: Rasa retrains when `make` builds a different encoder."""
+        source = Path(config.get("encoder_dir") or built_encoder_dir())
+        digest = hashlib.sha256()
+        for name in (ENCODER_FILE, TOKENIZER_FILE):
+            if (source / name).is_file():
+                digest.update((source / name).read_bytes())
+        return digest.hexdigest()
+
     def process(self, messages: list[Message]) -> list[Message]:
         """Featurise messages as they arrive (one, at run time)."""
-        self._featurize([m for m in messages if m.get(TEXT)])
+        self._featurize([m for m in messages if m.get(TEXT) is not None])
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize([m for m in training_data.training_examples if m.get(TEXT)])
+        examples = training_data.training_examples
+        self._featurize([m for m in examples if m.get(TEXT) is not None])
         return training_data
 
     def _featurize(self, messages: list[Message]) -> None:

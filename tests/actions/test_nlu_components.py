@@ -327,6 +327,16 @@ def test_a_loaded_classifier_reads_unseen_phrasings(
     ]
 
 
+def test_an_empty_message_is_read_not_refused(
+    classifier: WordsAndMeaningClassifier, featurizers: list[GraphComponent]
+) -> None:
+    """Rasa strips "   " to "": the counts read it, so the meaning must be there too."""
+    (message,) = classifier.process(featurize(featurizers, ""))
+
+    assert meaning(message).shape == (DIMENSIONS,)
+    assert message.get(INTENT)["name"] in EXAMPLES
+
+
 def test_C_comes_from_the_config_and_is_kept_in_the_model(
     classifier: WordsAndMeaningClassifier, storage: LocalModelStorage, tmp_path: Path
 ) -> None:
