@@ -10,6 +10,7 @@
 - The action server's answers are checked with a validator built once
   (bot/action_response_validation.py): Rasa built a new one, meta-schema check included, for
   every answer, half of a worker's CPU under load.
+- Rasa's graph runs node by node without dask's scheduler (bot/sequential_graph_runner.py).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ sys.modules.setdefault("jax", None)  # type: ignore[arg-type] - `import jax` now
 if __name__ == "__main__":
     from rasa.__main__ import main
 
-    from bot import action_response_validation
+    from bot import action_response_validation, sequential_graph_runner
 
     action_response_validation.install()
+    sequential_graph_runner.install()
     main()
