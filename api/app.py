@@ -19,7 +19,7 @@ from api.errors import validation_error_without_input
 from api.org.profile import profile_for
 from api.org.router import router as org_router
 from api.retention.worker import RetentionWorker
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings, get_settings
 from api.staff.router import router as staff_router
 from channels.health import router as health_router
 from channels.logging_policy import quiet_chatty_loggers
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     Only their settings are put in as a dependency override: with any override at all, FastAPI
     rebuilds every dependency's signature on every request, CPU the event loop that answers
-    emergencies cannot spare under load. From the environment, `get_settings` is already right.
+    emergencies cannot spare under load. From the environment, `current_settings` is already right.
     """
     given = settings is not None
     settings = settings or get_settings()
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     if given:
-        app.dependency_overrides[get_settings] = lambda: settings
+        app.dependency_overrides[current_settings] = lambda: settings
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
     routers = (web_router, twilio_router, telegram_router, health_router, org_router)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from api.settings import REPO_ROOT, Settings, get_settings
+from api.settings import REPO_ROOT, Settings, current_settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -128,7 +128,7 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
-def get_session(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Session]:
+def get_session(settings: Annotated[Settings, Depends(current_settings)]) -> Iterator[Session]:
     """FastAPI dependency: one session per request, closed afterwards; services commit."""
     with session_factory(settings)() as session:
         yield session

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, status
 
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings
 
 
 def require_service_token(
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: Annotated[Settings, Depends(current_settings)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> None:
     """Constant-time comparison, and a refusal when no token is configured at all."""

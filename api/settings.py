@@ -113,3 +113,12 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """One Settings per process; tests call get_settings.cache_clear() after changing the env."""
     return Settings()
+
+
+async def current_settings() -> Settings:
+    """FastAPI dependency: get_settings() on the event loop (tests override this one).
+
+    FastAPI runs a plain function dependency in a worker thread: for every message, the
+    emergency one too, a wait for a thread and then for the loop to take the result back.
+    """
+    return get_settings()

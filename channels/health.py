@@ -12,7 +12,7 @@ import httpx
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings
 from channels.rasa_client import RasaUnavailable, shared_client
 
 CHECK_TIMEOUT_SECONDS = 0.8
@@ -45,7 +45,7 @@ async def _actions_state(settings: Settings) -> str:
 
 
 @router.get("/healthz")
-async def healthz(settings: Annotated[Settings, Depends(get_settings)]) -> JSONResponse:
+async def healthz(settings: Annotated[Settings, Depends(current_settings)]) -> JSONResponse:
     rasa, actions = await asyncio.gather(_rasa_state(settings), _actions_state(settings))
     if rasa == "ok" and actions == "ok":
         return JSONResponse({"status": "ok"})

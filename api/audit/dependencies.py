@@ -9,12 +9,12 @@ from fastapi import Depends, HTTPException, status
 
 from api.audit.service import Auditor
 from api.crypto.keys import KeyConfigError
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings
 
 log = logging.getLogger("quietdoor.audit")
 
 
-def get_auditor(settings: Annotated[Settings, Depends(get_settings)]) -> Auditor:
+def get_auditor(settings: Annotated[Settings, Depends(current_settings)]) -> Auditor:
     """A misconfigured hash key means nothing can be audited, so nothing may be read: 503."""
     try:
         return Auditor.from_settings(settings)

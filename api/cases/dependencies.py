@@ -11,12 +11,12 @@ from api.cases.service import CaseKeys
 from api.crypto.keys import KeyConfigError, hash_key_from, keyring_from
 from api.deadlines import WorkingCalendar
 from api.org.profile import OrgProfile, get_profile
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings
 
 log = logging.getLogger("quietdoor.cases")
 
 
-def case_keys(settings: Annotated[Settings, Depends(get_settings)]) -> CaseKeys:
+def case_keys(settings: Annotated[Settings, Depends(current_settings)]) -> CaseKeys:
     """The keys, or 503 with the reason: a misconfigured key must not crash the gateway.
 
     The web chat stays up (and keeps giving emergency numbers) while an operator fixes the keys.

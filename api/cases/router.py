@@ -20,7 +20,7 @@ from api.db import get_session, utcnow
 from api.deadlines import WorkingCalendar, deadline_text, team_open_at
 from api.internal_auth import require_service_token
 from api.org.profile import OrgProfile, get_profile
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings
 
 router = APIRouter(
     prefix="/internal",
@@ -43,7 +43,7 @@ def post_case(
     keys: Annotated[CaseKeys, Depends(case_keys)],
     calendar: Annotated[WorkingCalendar, Depends(working_calendar)],
     profile: Annotated[OrgProfile, Depends(get_profile)],
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: Annotated[Settings, Depends(current_settings)],
 ) -> CaseOut:
     now = utcnow()
     result = create_case(

@@ -18,7 +18,7 @@ import yaml
 from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings
 
 Nation = Literal["ENG", "WLS", "SCT", "NIR"]
 Need = Literal[
@@ -258,8 +258,11 @@ def _cached_profile(org_dir: Path, org_id: str) -> OrgProfile:
     return load_profile(org_dir, org_id)
 
 
-def get_profile(settings: Annotated[Settings, Depends(get_settings)]) -> OrgProfile:
-    """FastAPI dependency: the running organisation's profile, read once per process."""
+async def get_profile(settings: Annotated[Settings, Depends(current_settings)]) -> OrgProfile:
+    """FastAPI dependency: the running organisation's profile, read once per process.
+
+    Async, so it runs on the event loop rather than in a worker thread (current_settings).
+    """
     return _cached_profile(settings.org_dir, settings.org)
 
 

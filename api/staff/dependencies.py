@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from api.cases.dependencies import case_keys
 from api.cases.service import CaseKeys
 from api.db import get_session, utcnow
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings
 from api.staff.models import StaffUser
 from api.staff.service import SessionPolicy, csrf_token, resume_session
 
@@ -29,7 +29,7 @@ class SignedIn:
     csrf: str
 
 
-def session_policy(settings: Annotated[Settings, Depends(get_settings)]) -> SessionPolicy:
+def session_policy(settings: Annotated[Settings, Depends(current_settings)]) -> SessionPolicy:
     return SessionPolicy(
         idle=dt.timedelta(minutes=settings.staff_session_idle_minutes),
         absolute=dt.timedelta(hours=settings.staff_session_absolute_hours),

@@ -20,7 +20,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from api.org.profile import OrgProfile, get_profile
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings
 from channels import safety
 from channels.messaging import texts
 from channels.messaging.conversation import Conversations
@@ -47,7 +47,7 @@ def get_telegram_sender(request: Request) -> TelegramSender:
 
 
 async def authentic_update(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+    request: Request, settings: Annotated[Settings, Depends(current_settings)]
 ) -> dict:
     """FastAPI dependency: the update's JSON, from a request that carries our secret."""
     if missing_settings(settings) or settings.telegram_secret_token is None:

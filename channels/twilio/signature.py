@@ -20,7 +20,7 @@ from twilio.request_validator import (
     get_signature_algorithm,
 )
 
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings
 from channels.request_body import read_limited
 from channels.twilio.config import missing_settings
 
@@ -35,7 +35,7 @@ def public_url(settings: Settings, request: Request) -> str:
 
 
 async def signed_form(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+    request: Request, settings: Annotated[Settings, Depends(current_settings)]
 ) -> ImmutableMultiDict[str, str]:
     """FastAPI dependency: the form parameters of a request Twilio signed, or 403 / 4xx."""
     if missing_settings(settings):

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from api.org.profile import OrgProfile, get_profile
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings
 from channels.web.templates import page_title, templates
 
 router = APIRouter(tags=["web chat"])
@@ -41,7 +41,7 @@ def days_text(days: int) -> str:
 @router.get("/privacy", response_class=HTMLResponse)
 def privacy_page(
     profile: Annotated[OrgProfile, Depends(get_profile)],
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: Annotated[Settings, Depends(current_settings)],
 ) -> HTMLResponse:
     """The notice, in the organisation's name and with the service's real time limits."""
     html = templates.get_template("privacy.html").render(

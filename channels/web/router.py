@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.org.profile import OrgProfile, get_profile
-from api.settings import Settings, get_settings
+from api.settings import Settings, current_settings
 from channels import safety
 from channels.danger.assess import Danger, assess_async
 from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
@@ -67,7 +67,7 @@ router.include_router(follow_up_router)  # POST /chat/follow-up, /chat/follow-up
 router.include_router(privacy_router)  # GET /privacy
 
 
-async def rasa_client(settings: Annotated[Settings, Depends(get_settings)]) -> RasaClient:
+async def rasa_client(settings: Annotated[Settings, Depends(current_settings)]) -> RasaClient:
     """FastAPI dependency: the pooled Rasa client (tests may override it)."""
     return shared_client(
         settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_seconds
@@ -83,7 +83,7 @@ async def web_turns(request: Request) -> WebTurns:
     return request.app.state.web_turns
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(current_settings)]
 ProfileDep = Annotated[OrgProfile, Depends(get_profile)]
 RasaDep = Annotated[RasaClient, Depends(rasa_client)]
 TurnsDep = Annotated[WebTurns, Depends(web_turns)]

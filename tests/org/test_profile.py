@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from api.app import create_app
 from api.org.profile import ProfileError, load_profile
 from api.org.router import router
-from api.settings import REPO_ROOT, Settings, get_settings
+from api.settings import REPO_ROOT, Settings, current_settings
 from tests.timing_cases import OUT_OF_HOURS, orgs_in
 
 ORGS = REPO_ROOT / "orgs"
@@ -124,7 +124,7 @@ def client() -> TestClient:
     app = FastAPI()
     app.include_router(router)
     settings = Settings(service_token=SecretStr("t0ken"), org="wolverhampton-homes")
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[current_settings] = lambda: settings
     return TestClient(app)
 
 
@@ -364,7 +364,7 @@ def test_internal_org_gives_the_out_of_hours_service(tmp_path: Path) -> None:
         org="stonewater",
         org_dir=orgs_in(tmp_path, "ENG", out_of_hours=OUT_OF_HOURS),
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[current_settings] = lambda: settings
     body = TestClient(app).get("/internal/org", headers={"Authorization": "Bearer t0ken"}).json()
     assert body["out_of_hours"] == {
         "name": "Example Housing out-of-hours line",
