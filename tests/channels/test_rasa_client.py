@@ -16,6 +16,7 @@ from channel_standins import RASA_TOKEN, ServerThread, StandInRasa, closed_port_
 
 from api.settings import Settings
 from channels.rasa_client import (
+    IN_FLIGHT_PER_WORKER,
     RasaClient,
     RasaUnavailable,
     close_shared_clients,
@@ -451,3 +452,38 @@ def test_qd_rasa_urls_wins_over_the_single_address(monkeypatch: pytest.MonkeyPat
     assert Settings().rasa_url == "http://127.0.0.1:5005"
     monkeypatch.setenv("QD_RASA_URLS", "http://127.0.0.1:6000,http://127.0.0.1:6001")
     assert Settings().rasa_url == "http://127.0.0.1:6000,http://127.0.0.1:6001"
+
+
+# ---------- how many messages a worker is given at once ----------
+
+
+async def _arrivals(rasa: StandInRasa, count: int) -> None:
+    """Wait (bounded) until `count` requests have reached the stand-in."""
+    for _ in range(200):
+        if len(rasa.requests) >= count:
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_a_worker_is_given_a_few_messages_at_once_first_come_first_served(
+    rasa: StandInRasa, client: RasaClient
+) -> None:
+    senders = [f"sender-{n}" for n in range(IN_FLIGHT_PER_WORKER + 6)]
+    rasa.pause()
+    sends = []
+    for sender in senders:
+        sends.append(asyncio.create_task(client.send(sender, "hello")))
+        await asyncio.sleep(0)  # each send reaches the gate in this order
+    await _arrivals(rasa, IN_FLIGHT_PER_WORKER + 1)
+    await asyncio.sleep(0.2)
+    arrived = [json.loads(r.body)["sender"] for r in rasa.requests]
+    assert sorted(arrived) == sorted(senders[:IN_FLIGHT_PER_WORKER])  # the first ones only
+
+    wipe = asyncio.create_task(client.wipe("sender-leaving"))
+    await _arrivals(rasa, IN_FLIGHT_PER_WORKER + 1)
+    assert [r.method for r in rasa.requests][-1] == "PUT"  # quick exit is never held back
+
+    rasa.resume()
+    replies = await asyncio.wait_for(asyncio.gather(*sends, wipe), timeout=10)
+    assert len(replies) == len(senders) + 1
+    assert sorted(who for who, _ in rasa.messages) == sorted(senders)  # each once, none lost
