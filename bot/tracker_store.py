@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -47,14 +48,18 @@ class ExpiringInMemoryTrackerStore(InMemoryTrackerStore):
         super().__init__(domain, event_broker, **kwargs)
         self.idle_seconds = (idle_minutes or idle_minutes_from_env()) * 60.0
         self._clock = clock
-        self._last_active: dict[str, float] = {}
+        # Least recently saved first: eviction reads only the conversations it removes, not
+        # every conversation on every call (thousands on a busy evening).
+        self._last_active: OrderedDict[str, float] = OrderedDict()
 
     def evict_idle(self) -> None:
         """Drop every conversation whose last save is older than the idle limit."""
         cutoff = self._clock() - self.idle_seconds
-        for sender_id, last_active in list(self._last_active.items()):
-            if last_active <= cutoff:
-                self.delete(sender_id)
+        while self._last_active:
+            sender_id, last_active = next(iter(self._last_active.items()))
+            if last_active > cutoff:
+                return
+            self.delete(sender_id)
 
     def delete(self, sender_id: str) -> None:
         """Forget one conversation completely."""
@@ -68,6 +73,7 @@ class ExpiringInMemoryTrackerStore(InMemoryTrackerStore):
             return
         await super().save(tracker)
         self._last_active[tracker.sender_id] = self._clock()
+        self._last_active.move_to_end(tracker.sender_id)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         self.evict_idle()

@@ -115,3 +115,17 @@ def test_it_loads_from_endpoints_yml(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     store = TrackerStore.create(config, DOMAIN)
     assert isinstance(store, ExpiringInMemoryTrackerStore)
+
+
+def test_each_conversation_expires_at_its_own_time_however_they_were_saved(store, clock) -> None:
+    """Saved a, b, c, then a again: b goes first, then c, then a (least recently saved first)."""
+    for sender in ("a", "b", "c"):
+        run(store.save(conversation(sender)))
+        clock.advance(5)
+    run(store.save(conversation("a")))  # a at 15 minutes; b at 5, c at 10
+    clock.advance(21)  # 36 minutes: b idle 31
+    assert sorted(run(store.keys())) == ["a", "c"]
+    clock.advance(5)  # c idle 31, a idle 26
+    assert sorted(run(store.keys())) == ["a"]
+    clock.advance(5)
+    assert list(run(store.keys())) == []
