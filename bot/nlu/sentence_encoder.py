@@ -20,6 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -30,7 +31,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from channels.danger.semantic import ENCODER_FILE, TOKENIZER_FILE, Encoder
+from channels.danger.semantic import ENCODER_FILE, TOKENIZER_FILE, Encoder, is_payload
 
 BATCH = 64  # training examples embedded at once
 
@@ -127,10 +128,22 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def _featurize(self, messages: list[Message]) -> None:
+        """Typed text is embedded; a pressed button's payload gets the zero vector.
+
+        Rasa reads a payload's intent from the payload itself (RegexMessageHandler, after the
+        classifier), so its meaning is never used: embedding it would only cost time.
+        """
         if self._encoder is None:
             raise RasaException("SentenceEncoderFeaturizer was used before it was trained.")
-        for start in range(0, len(messages), BATCH):
-            batch = messages[start : start + BATCH]
+        typed: list[Message] = []
+        nothing = np.zeros((1, self._encoder.dimensions), dtype=np.float32)
+        for message in messages:
+            if is_payload(message.get(TEXT)):
+                self.add_features_to_message(None, nothing, TEXT, message)
+            else:
+                typed.append(message)
+        for start in range(0, len(typed), BATCH):
+            batch = typed[start : start + BATCH]
             vectors = self._encoder.embed([m.get(TEXT) for m in batch])
             for message, vector in zip(batch, vectors, strict=True):
                 self.add_features_to_message(

@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import re
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from api.settings import get_settings
 from channels.danger import semantic, words
 from channels.danger.semantic import Classifier
-
-_PAYLOAD = re.compile(r"/[a-z_]+")
 
 
 class Danger(enum.Enum):
@@ -74,7 +71,7 @@ def words_level(text: str) -> Danger | None:
         return Danger.NONE
     if words.fires(text):
         return Danger.NOW
-    if _PAYLOAD.fullmatch(text.strip()):
+    if semantic.is_payload(text):
         return Danger.NONE
     return None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,14 @@ ENCODER_FILE = "encoder.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CLASSIFIER_FILE = "classifier.json"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's own limit; longer messages are read up to here
+
+# A pressed button's payload as Rasa reads it: "/affirm", '/inform{"place": "Leeds"}'.
+_PAYLOAD = re.compile(r"/\w+(\{.*\})?", re.DOTALL)
+
+
+def is_payload(text: str) -> bool:
+    """Whether a message is a button's payload: our words, not the person's, so never embedded."""
+    return _PAYLOAD.fullmatch(text.strip()) is not None
 
 
 class Encoder:
@@ -44,6 +53,11 @@ class Encoder:
         self._tokenizer = Tokenizer.from_file(str(model_dir / TOKENIZER_FILE))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding()
+
+    @property
+    def dimensions(self) -> int:
+        """The length of each vector (384 for all-MiniLM-L6-v2)."""
+        return int(self._session.get_outputs()[0].shape[-1])
 
     def embed(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)

@@ -259,6 +259,20 @@ def test_messages_without_text_are_left_alone(encoder: SentenceEncoderFeaturizer
     assert meaning(spoken).shape == (DIMENSIONS,)
 
 
+def test_a_pressed_buttons_payload_is_not_embedded(encoder: SentenceEncoderFeaturizer) -> None:
+    """Rasa reads "/affirm" from the payload itself; typed words that look alike are embedded."""
+    pressed, entities, typed = (
+        Message({TEXT: "/affirm"}),
+        Message({TEXT: '/inform{"place": "Leeds"}'}),
+        Message({TEXT: "/affirm he is here"}),
+    )
+    encoder.process([pressed, entities, typed])
+
+    assert not meaning(pressed).any() and not meaning(entities).any()
+    assert meaning(pressed).shape == (DIMENSIONS,)
+    assert float(np.linalg.norm(meaning(typed))) == pytest.approx(1.0, abs=1e-3)
+
+
 def test_training_data_is_featurized_in_batches_each_with_its_own_vector(
     encoder: SentenceEncoderFeaturizer,
 ) -> None:
