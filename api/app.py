@@ -29,6 +29,16 @@ from channels.twilio.router import router as twilio_router
 from channels.web.headers import SecurityHeadersMiddleware
 from channels.web.router import router as web_router
 
+MAX_REQUEST_BODY_BYTES = 128 * 1024
+"""Every request body, on every route, before any route, dependency or sign-in check reads it.
+
+A 413 for anything larger: an 80 MB body sent without credentials was read whole before the
+401, and a few at once could take down every channel and the 999 safety net with them. The
+largest body a real client sends is a report from the action server with every free-text answer
+at its limit (6,500 characters in all), each escaped in JSON as up to 12 bytes (a surrogate pair
+of \\uXXXX): under 80 KB. The channels' own limits are tighter still (16 KB).
+"""
+
 log = logging.getLogger("quietdoor.gateway")
 
 
@@ -70,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        max_body_size=MAX_REQUEST_BODY_BYTES,
     )
     if given:
         app.dependency_overrides[current_settings] = lambda: settings
