@@ -88,13 +88,17 @@ def provisioning_uri(secret: str, email: str, issuer: str) -> str:
 def matching_totp_step(
     secret: str, code: str, now: dt.datetime, last_step: int | None
 ) -> int | None:
-    """The time-step `code` belongs to (now, or one either side), if later than `last_step`."""
+    """The time-step `code` belongs to (now, or one either side), if later than `last_step`.
+
+    Compared as bytes: `hmac.compare_digest` raises on a str with a non-ASCII character, and
+    that 500 (against a wrong password's 401) told an attacker the password was right.
+    """
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now)
-    code = code.strip().replace(" ", "")
+    given = code.strip().replace(" ", "").encode("utf-8", errors="replace")
     for step in (current - 1, current, current + 1):
         if last_step is not None and step <= last_step:
             continue
-        if hmac.compare_digest(totp.generate_otp(step), code):
+        if hmac.compare_digest(totp.generate_otp(step).encode("ascii"), given):
             return step
     return None

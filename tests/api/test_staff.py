@@ -193,6 +193,20 @@ def test_failures_give_one_generic_answer(
         assert "password" not in response.text.split("<form")[0].lower()
 
 
+@pytest.mark.parametrize("code", ["12345\u00e9", "\u0661\u0662\u0663\u0664\u0665\u0666", "1\x002"])
+def test_the_right_password_with_a_malformed_code_is_a_counted_failure_like_any_other(
+    client: TestClient, totp: pyotp.TOTP, clock: Clock, code: str
+) -> None:
+    """No oracle: the answer is a wrong password's, and it counts towards the throttle."""
+    wrong_password = log_in(client, totp, clock, password="wrong password here")
+    malformed = log_in(client, totp, clock, code=code)
+    assert malformed.status_code == wrong_password.status_code == 401
+    assert malformed.text == wrong_password.text
+    for _ in range(staff_service.MAX_FAILURES_PER_ACCOUNT - 2):
+        assert log_in(client, totp, clock, code=code).status_code == 401
+    assert log_in(client, totp, clock).status_code == 429
+
+
 def test_login_is_throttled_per_account(client: TestClient, totp: pyotp.TOTP, clock: Clock) -> None:
     for _ in range(staff_service.MAX_FAILURES_PER_ACCOUNT):
         assert log_in(client, totp, clock, password="wrong password!!").status_code == 401
