@@ -10,14 +10,38 @@ import json
 from typing import Annotated, TypeVar
 
 from fastapi import HTTPException, Request
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from channels.request_body import read_limited
+from contract.report import CHANNELS
 
 MAX_MESSAGE_CHARS = 2000
 MAX_FOLLOW_UP_CODE_CHARS = 40
 
-Sender = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+#: The forms messaging conversations take in Rasa ("sms-3f9c...": channels/messaging/pseudonym.py).
+RESERVED_SENDER_PREFIXES = tuple(f"{channel}-" for channel in CHANNELS if channel != "web")
+
+
+def _not_a_messaging_pseudonym(sender: str) -> str:
+    """A web page may not name an SMS, WhatsApp or Telegram conversation: it could post into it
+    or wipe it (the gateway and Rasa know a messaging contact only by that pseudonym)."""
+    if sender.startswith(RESERVED_SENDER_PREFIXES):
+        raise ValueError("this sender id is reserved")
+    return sender
+
+
+Sender = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$"),
+    AfterValidator(_not_a_messaging_pseudonym),
+]
 
 
 def _valid_unicode(value: str, what: str) -> str:

@@ -243,9 +243,12 @@ BAD_BODIES = [
     ("sender with a slash", body(sender="../../status"), JSON, 422),
     ("sender with a space", body(sender="sender with space"), JSON, 422),
     ("sender not a string", body(sender=12345678), JSON, 422),
+    ("sender in an SMS conversation's form", body(sender="sms-" + "3f" * 20), JSON, 422),
+    ("sender in a WhatsApp conversation's form", body(sender="whatsapp-" + "3f" * 20), JSON, 422),
+    ("sender in a Telegram conversation's form", body(sender="telegram-" + "3f" * 20), JSON, 422),
     ("a list, not an object", b'["valid-sender-1", "hello"]', JSON, 422),
     ("lone surrogate", b'{"sender": "valid-sender-1", "message": "\\ud800"}', JSON, 422),
-    ("deeply nested", b"[" * 100_000 + b"]" * 100_000, JSON, 413),
+    ("deeply nested", b"[" * 30_000 + b"]" * 30_000, JSON, 413),  # past 16 KB, within 128 KiB
     ("oversized body", body(message="x" * (MAX_BODY_BYTES + 1)), JSON, 413),
     ("very deep but small", b"[" * 5000 + b"]" * 5000, JSON, 400),
 ]
