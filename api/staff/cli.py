@@ -16,6 +16,7 @@ import sys
 from api.cases.service import CaseKeys
 from api.crypto.keys import KeyConfigError, hash_key_from, keyring_from
 from api.db import migrate, session_factory, utcnow
+from api.org.profile import profile_for
 from api.settings import Settings
 from api.staff.credentials import provisioning_uri
 from api.staff.models import ROLES
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                 password=password,
                 now=utcnow(),
                 team=args.team,
+                organisation=profile_for(settings).name,
             )
         except AccountError as error:
             print(f"error: {error}", file=sys.stderr)

@@ -67,14 +67,18 @@ def create_user(
     password: str,
     now: dt.datetime,
     team: str = DEFAULT_TEAM,
+    organisation: str = "",
 ) -> tuple[StaffUser, str]:
-    """A new active account; returns it and the TOTP secret to enrol in an authenticator app."""
+    """A new active account; returns it and the TOTP secret to enrol in an authenticator app.
+
+    `organisation` (the landlord's name) is among the words a password must not lean on.
+    """
     email = normalise_email(email)
     if "@" not in email or len(email) > 320:
         raise AccountError("the e-mail address does not look right")
     if role not in ROLES:
         raise AccountError(f"the role must be one of {', '.join(ROLES)}")
-    if problem := password_problem(password):
+    if problem := password_problem(password, (email, organisation)):
         raise AccountError(problem)
     team = team.strip()
     if not team or len(team) > 40:

@@ -90,7 +90,22 @@ def test_cli_creates_an_account_and_prints_only_the_otpauth_uri(
     assert secret.encode() not in raw and PASSWORD.encode() not in raw
 
 
-@pytest.mark.parametrize("password", ["short pass", "password1234", "aaaaaaaaaaaaaaaa", ""])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "short pass",
+        "password1234",
+        "aaaaaaaaaaaaaaaa",
+        "",
+        "Password123!",
+        "Summer2024!!",
+        "Liverpool123",
+        "Stonewater2025",
+        "abcabcabcabc",
+        "Case.Worker@example.org",  # the account's own e-mail address
+        "qwertyuiop12",
+    ],
+)
 def test_cli_refuses_weak_passwords(
     cli_env: Settings,
     monkeypatch: pytest.MonkeyPatch,
