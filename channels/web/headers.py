@@ -25,14 +25,23 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _with_security_headers(send: Send) -> Send:
+STRICT_TRANSPORT_SECURITY = ("strict-transport-security", "max-age=31536000; includeSubDomains")
+"""Over HTTPS only (RFC 6797 ignores it over HTTP): a browser that has once reached the chat
+over HTTPS never again asks for it over plain HTTP, where a network attacker could read or
+change it. Behind a TLS proxy the scheme is the proxy's when uvicorn trusts it
+(`--forwarded-allow-ips`)."""
+
+
+def _with_security_headers(send: Send, *, https: bool) -> Send:
+    wanted = (*SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY) if https else SECURITY_HEADERS
+
     async def send_with_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers", []))
             present = {name.lower() for name, _ in headers}
             headers += [
                 (name.encode(), value.encode())
-                for name, value in SECURITY_HEADERS
+                for name, value in wanted
                 if name.encode() not in present
             ]
             message = {**message, "headers": headers}
@@ -51,4 +60,5 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, _with_security_headers(send))
+        https = scope.get("scheme") == "https"
+        await self.app(scope, receive, _with_security_headers(send, https=https))
