@@ -117,7 +117,7 @@ class RasaClient:
         variations (`web`, or `discreet` / `plain` on messaging channels).
         """
         worker = self._worker(sender)
-        async with self._gates.setdefault(worker, asyncio.Semaphore(IN_FLIGHT_PER_WORKER)):
+        async with self._gate(worker):
             body = await self._request(
                 "POST",
                 worker + GATEWAY_CHANNEL_PATH,
@@ -184,6 +184,12 @@ class RasaClient:
                 trust_env=False,
             )
         return self._session
+
+    def _gate(self, worker: str) -> asyncio.Semaphore:
+        """The worker's IN_FLIGHT_PER_WORKER places, made once on first use."""
+        if worker not in self._gates:
+            self._gates[worker] = asyncio.Semaphore(IN_FLIGHT_PER_WORKER)
+        return self._gates[worker]
 
     def _worker(self, sender: str) -> str:
         """The address of the worker that holds this sender's conversation."""
