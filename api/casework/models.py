@@ -140,3 +140,61 @@ class FollowUpMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sealed_text: Mapped[bytes] = mapped_column(LargeBinary)
     reporter_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+RESTRICTION_REASONS = ("allegation_against_staff", "colleague_case", "conflict_of_interest")
+
+
+class CaseRestriction(Base):
+    """A case closed to everyone but the staff named in `RestrictedTo` (access.py enforces it).
+
+    Set by a manager when the disclosure is about a member of staff, is a colleague's own case,
+    or a caseworker declared a conflict of interest. Lifting it deletes the row; the audit log
+    keeps the history (ids only).
+    """
+
+    __tablename__ = "case_restrictions"
+    __table_args__ = (
+        CheckConstraint(
+            "reason IN ('allegation_against_staff', 'colleague_case', 'conflict_of_interest')",
+            name="reason",
+        ),
+    )
+
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(String(24))
+    restricted_by: Mapped[str] = mapped_column(ForeignKey("staff_users.id"))
+    restricted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class RestrictedTo(Base):
+    """One member of staff named on a restricted case (the restricting manager always is)."""
+
+    __tablename__ = "case_restricted_to"
+
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("case_restrictions.case_id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[str] = mapped_column(
+        ForeignKey("staff_users.id"), primary_key=True, index=True
+    )
+
+
+class ConflictDeclaration(Base):
+    """A member of staff's own declaration that they must not work on or see a case.
+
+    Holds no reason: saying why could itself reveal who the case is about. It takes their
+    access away for good, whatever any restriction names.
+    """
+
+    __tablename__ = "conflict_declarations"
+
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[str] = mapped_column(
+        ForeignKey("staff_users.id"), primary_key=True, index=True
+    )
+    declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
