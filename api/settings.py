@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     # The web chat waits this long for Rasa; then a holding reply with 999 and the helpline
     # answers, and Rasa's reply reaches the page later (channels/web/pending.py).
     chat_wait_seconds: float = Field(default=4.0, gt=0)
+    # Web chat limits (channels/web/limits.py, counted per gateway process), far above what a
+    # person in crisis sends; quick exit and danger words are never limited. Web reports from
+    # one address in a UTC day past the last number are stored but page nobody, and are marked
+    # for review in the triage queue.
+    web_chat_messages_per_minute_per_sender: int = Field(default=30, gt=0)
+    web_chat_messages_per_minute_per_address: int = Field(default=120, gt=0)
+    web_chat_new_conversations_per_hour_per_address: int = Field(default=20, gt=0)
+    web_chat_reports_per_day_per_address: int = Field(default=5, gt=0)
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None
