@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     hash_key: SecretStr = SecretStr("")
     service_token: SecretStr = SecretStr("")
     rasa_token: SecretStr = SecretStr("")
+    # Backups (api/backup): the server seals them to the public half; the secret half (or a
+    # file holding it) is given only to restore and is otherwise kept off the server.
+    backup_public_key: str = ""
+    backup_key: SecretStr = SecretStr("")
+    backup_key_file: Path | None = None
     org: str = "stonewater"
     org_dir: Path = REPO_ROOT / "orgs"
     # One Rasa address, or several separated by commas (QD_RASA_URLS: the workers; the gateway
