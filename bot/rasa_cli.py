@@ -11,6 +11,8 @@
   (bot/action_response_validation.py): Rasa built a new one, meta-schema check included, for
   every answer, half of a worker's CPU under load.
 - Rasa's graph runs node by node without dask's scheduler (bot/sequential_graph_runner.py).
+- The HTTP API's token comes from QD_RASA_TOKEN in the environment, never `--auth-token`: a
+  command line is readable by every local user (bot/api_token.py).
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ sys.modules.setdefault("jax", None)  # type: ignore[arg-type] - `import jax` now
 if __name__ == "__main__":
     from rasa.__main__ import main
 
-    from bot import action_response_validation, sequential_graph_runner
+    from bot import action_response_validation, api_token, sequential_graph_runner
 
     action_response_validation.install()
+    api_token.install()
     sequential_graph_runner.install()
     main()

@@ -145,8 +145,7 @@ class Stack:
             name: [
                 str(RASA_BIN / "python"), "-m", "bot.rasa_cli", "run", "--model", str(model),
                 "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-                "-i", "127.0.0.1", "-p", str(port), "--enable-api",
-                "--auth-token", self.env["QD_RASA_TOKEN"], "--quiet",
+                "-i", "127.0.0.1", "-p", str(port), "--enable-api", "--quiet",
                 "--log-file", str(logs / f"{name}.log"),
             ]
             for name, port in zip(self.rasa_names, self.rasa_ports, strict=True)
