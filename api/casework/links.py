@@ -1,5 +1,6 @@
 """Cases about the same household, linked by staff. A linked case shows only its reference,
-status and urgency: never who reported it, so one reporter is never exposed to another."""
+status and urgency: never who reported it, so one reporter is never exposed to another. A
+linked case restricted away from the viewer is not shown at all."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 
 from api.cases.models import Case
-from api.casework.access import case_for, case_to_work_on, may_see
+from api.casework.access import admitted_to, case_for, case_to_work_on, may_see
 from api.casework.desk import Desk
 from api.casework.models import CaseLink
 from api.casework.workflow import BadRequest
@@ -28,7 +29,7 @@ def link(desk: Desk, case_id: str, other_reference: str) -> CaseLink:
     other = desk.session.scalars(
         select(Case).where(Case.reference == other_reference.strip().upper())
     ).first()
-    if other is None or other.id == case.id or not may_see(desk.user, other):
+    if other is None or other.id == case.id or not may_see(desk.session, desk.user, other):
         raise BadRequest("No other case with that reference that you can see.")
     row = CaseLink(
         id=str(uuid.uuid4()),
@@ -54,7 +55,7 @@ def linked(desk: Desk, case_id: str) -> list[LinkedCase]:
     for row in rows:
         other_id = row.related_case_id if row.case_id == case.id else row.case_id
         other = desk.session.get(Case, other_id)
-        if other is not None:
-            shown_id = other.id if may_see(desk.user, other) else None
+        if other is not None and admitted_to(desk.session, desk.user, other):  # else unnamed
+            shown_id = other.id if may_see(desk.session, desk.user, other) else None
             result.append(LinkedCase(other.reference, other.status, other.urgency, shown_id))
     return result
