@@ -3,8 +3,10 @@
 Follow-up with a code (channels/web/follow_up.py) is included here, so the app needs no line.
 
 Order for every message: (a) an exit word tells the page to leave at once and the conversation
-is wiped in the background; (b) danger now (or the "I'm in danger now" button) gets the emergency
-numbers at once, without waiting for Rasa; (c) everything else waits for Rasa at most
+is wiped in the background; (b) a message over a rate limit (channels/web/limits.py) gets 429
+with plain words the page shows, and stays in the message box, unless it shows danger now, which
+is never refused; (c) danger now (or the "I'm in danger now" button) gets the emergency
+numbers at once, without waiting for Rasa; (d) everything else waits for Rasa at most
 `QD_CHAT_WAIT_SECONDS`, then gets a holding reply with the numbers. Every message still reaches
 Rasa, in order (channels/web/pending.py), and a reply that comes late reaches the page through
 `POST /chat/pending` or at the front of the next answer, once. If Rasa is down the person still
@@ -29,6 +31,7 @@ from channels import safety
 from channels.danger.assess import Danger, assess_async
 from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
 from channels.web.follow_up import router as follow_up_router
+from channels.web.limits import ChatLimits, Refusal, WebChatLimits
 from channels.web.pending import Reply, Turn, WebTurns, kind
 from channels.web.privacy import router as privacy_router
 from channels.web.schemas import ChatMessage, ExitRequest, PendingRequest, read_json
@@ -52,11 +55,23 @@ WAITING_TEXT = (
 _UNAVAILABLE_TYPED = "It is still in the message box, so you can press Try again in a moment."
 _UNAVAILABLE_BUTTON = "Please press Try again in a moment."
 _UNAVAILABLE_LATE = "Please send your last message again in a moment."
+REFUSED_TEXT = {
+    Refusal.TOO_FAST: (
+        "You're sending messages faster than we can read them; wait a few seconds and send it "
+        "again. In an emergency call 999."
+    ),
+    Refusal.TOO_MANY_CONVERSATIONS: (
+        "Too many new chats have been started from this connection in the last hour, so we "
+        "can't start another one just now. Please try again later. In an emergency call 999."
+    ),
+}
+"""What the page shows for a refused message (it keeps the text in the message box)."""
 
 
 @asynccontextmanager
 async def _web_chat_lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.web_turns = WebTurns()
+    app.state.web_limits = WebChatLimits()
     yield
     await app.state.web_turns.aclose()
     await close_shared_clients()
@@ -83,10 +98,16 @@ async def web_turns(request: Request) -> WebTurns:
     return request.app.state.web_turns
 
 
+async def web_limits(request: Request) -> WebChatLimits:
+    """FastAPI dependency: this process's web chat rate limits (async: see `web_turns`)."""
+    return request.app.state.web_limits
+
+
 SettingsDep = Annotated[Settings, Depends(current_settings)]
 ProfileDep = Annotated[OrgProfile, Depends(get_profile)]
 RasaDep = Annotated[RasaClient, Depends(rasa_client)]
 TurnsDep = Annotated[WebTurns, Depends(web_turns)]
+LimitsDep = Annotated[WebChatLimits, Depends(web_limits)]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -116,9 +137,15 @@ def chat_asset(name: str) -> Response:
 
 @router.post("/webhooks/rest/webhook")
 async def webhook(
-    request: Request, profile: ProfileDep, settings: SettingsDep, rasa: RasaDep, turns: TurnsDep
+    request: Request,
+    profile: ProfileDep,
+    settings: SettingsDep,
+    rasa: RasaDep,
+    turns: TurnsDep,
+    limits: LimitsDep,
 ) -> JSONResponse:
-    """Rasa's REST channel protocol, with quick exit, emergency words and the safety net."""
+    """Rasa's REST channel protocol, with quick exit, rate limits, emergency words and the
+    safety net."""
     chat = await read_json(request, ChatMessage)
     sender = chat.sender
     if safety.is_exit(chat.message):
@@ -127,6 +154,11 @@ async def webhook(
 
     danger = await assess_async(chat.message)
     emergency = danger is Danger.NOW or chat.message.strip() == EMERGENCY_PAYLOAD
+    host = request.client.host if request.client else ""
+    refusal = limits.admit(sender, host, ChatLimits.from_settings(settings), always=emergency)
+    if refusal is not None:
+        log.info("web chat message refused: %s", refusal.value)
+        return JSONResponse({"detail": REFUSED_TEXT[refusal]}, status_code=429)
     if turns.busy(sender):
         log.warning("safety net answered: too many messages waiting for Rasa")
         return JSONResponse(_safety_net(chat, profile, emergency_first=emergency))

@@ -97,6 +97,10 @@ def make_gateway(
                 "actions_url": rasa_server.url,
                 "rasa_timeout_seconds": 5.0,
                 "service_token": "stand-in-service-token",
+                # Every test speaks from 127.0.0.1, many conversations an hour: the limits have
+                # their own tests (test_web_limits.py), with their own numbers.
+                "web_chat_messages_per_minute_per_address": 100_000,
+                "web_chat_new_conversations_per_hour_per_address": 100_000,
             }
             values.update(changes)
             settings = Settings(**values)
