@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.secret_files import fill_from_files
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,12 +24,21 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="QD_", extra="ignore", populate_by_name=True)
 
+    # production: the gateway and every key CLI refuse development keys and key files kept
+    # under the data directory or beside the database (api/crypto/production.py).
+    env: Literal["development", "production"] = "development"
     var_dir: Path = REPO_ROOT / "var"
     database_url: str | None = None
     master_keys: SecretStr = SecretStr("")
     hash_key: SecretStr = SecretStr("")
     service_token: SecretStr = SecretStr("")
     rasa_token: SecretStr = SecretStr("")
+    # Any secret may be given as a file instead (Docker's *_FILE convention; api/secret_files.py).
+    master_keys_file: Path | None = None
+    hash_key_file: Path | None = None
+    service_token_file: Path | None = None
+    rasa_token_file: Path | None = None
+    smtp_password_file: Path | None = None
     # Backups (api/backup): the server seals them to the public half; the secret half (or a
     # file holding it) is given only to restore and is otherwise kept off the server.
     backup_public_key: str = ""
@@ -61,7 +73,13 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_starttls: bool = False
+    # starttls, tls (implicit, usually port 465) or none (a loopback relay only); unset: none to
+    # a loopback relay, else starttls. QD_SMTP_STARTTLS is the older spelling (true: starttls,
+    # false: none). Certificates and host names are always checked, against the system's CAs
+    # or only QD_SMTP_CA_FILE's (a private relay).
+    smtp_tls: Literal["starttls", "tls", "none"] | None = None
+    smtp_starttls: bool | None = None
+    smtp_ca_file: Path | None = None
     smtp_from: str = "quietdoor@localhost"
     alert_emails: str = ""
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
@@ -82,6 +100,9 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = Field(
         default=None, validation_alias=_env("TWILIO_AUTH_TOKEN")
     )
+    twilio_auth_token_file: Path | None = Field(
+        default=None, validation_alias=_env("TWILIO_AUTH_TOKEN_FILE")
+    )
     twilio_from_number: str | None = Field(
         default=None, validation_alias=_env("TWILIO_FROM_NUMBER")
     )
@@ -93,6 +114,12 @@ class Settings(BaseSettings):
     )
     telegram_secret_token: SecretStr | None = Field(
         default=None, validation_alias=_env("TELEGRAM_SECRET_TOKEN")
+    )
+    telegram_bot_token_file: Path | None = Field(
+        default=None, validation_alias=_env("TELEGRAM_BOT_TOKEN_FILE")
+    )
+    telegram_secret_token_file: Path | None = Field(
+        default=None, validation_alias=_env("TELEGRAM_SECRET_TOKEN_FILE")
     )
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org/bot", validation_alias=_env("TELEGRAM_API_BASE_URL")
@@ -111,6 +138,12 @@ class Settings(BaseSettings):
     retention_closed_case_days: int = Field(default=2190, gt=0)
     follow_up_code_days: int = Field(default=90, gt=0)
     retention_poll_hours: float = Field(default=24.0, gt=0)
+
+    @model_validator(mode="after")
+    def _read_secret_files(self) -> Settings:
+        """Secrets given as `*_FILE`; SecretFileError (not a validation error) names the fix."""
+        fill_from_files(self)
+        return self
 
     @property
     def resolved_database_url(self) -> str:
