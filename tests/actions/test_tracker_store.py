@@ -129,3 +129,25 @@ def test_each_conversation_expires_at_its_own_time_however_they_were_saved(store
     assert sorted(run(store.keys())) == ["a"]
     clock.advance(5)
     assert list(run(store.keys())) == []
+
+
+def test_an_idle_conversation_is_swept_without_any_further_use(clock) -> None:
+    """On a quiet instance nothing calls the store again: a timer must still forget it."""
+    store = ExpiringInMemoryTrackerStore(DOMAIN, idle_minutes=30, clock=clock, sweep_seconds=0.01)
+
+    async def quiet_instance() -> None:
+        await store.save(conversation("a"))
+        await store.save(conversation("b"))
+        clock.advance(20)
+        await store.save(conversation("b"))
+        await asyncio.sleep(0.05)  # several sweeps: nothing idle yet
+        assert set(store.store) == {"a", "b"}
+        clock.advance(11)  # a idle 31 minutes, b 11
+        await asyncio.sleep(0.05)
+        assert set(store.store) == {"b"}
+        clock.advance(20)
+        await asyncio.sleep(0.05)
+        assert store.store == {}
+        assert store._sweeper is not None and store._sweeper.done()  # no timer left running
+
+    run(quiet_instance())
