@@ -2,8 +2,10 @@
 
 Each row carries what a caseworker with forty cases needs to decide what to do next: the
 deadline, whether the alert was acknowledged, who holds it, whether first contact happened (and
-was "not safe to talk"), the DASH risk, overdue security repairs, reviews due, and messages from
-an anonymous reporter that nobody has answered yet.
+was "not safe to talk"), the DASH risk, overdue security repairs, reviews due, messages from
+an anonymous reporter that nobody has answered yet, whether the case is restricted to named staff,
+and (for a manager only) whether someone declared a conflict of interest on it: that is how
+managers are told, with nothing about who or why.
 """
 
 from __future__ import annotations
@@ -12,14 +14,20 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from api.alerts.models import Alert
 from api.cases.models import Case
 from api.casework.access import visible_cases
 from api.casework.desk import Desk
-from api.casework.models import CaseEntry, FollowUpMessage, RepairOrder
+from api.casework.models import (
+    CaseEntry,
+    CaseRestriction,
+    ConflictDeclaration,
+    FollowUpMessage,
+    RepairOrder,
+)
 from api.staff.models import StaffUser
 
 _URGENCY_RANK = {"emergency": 0, "priority": 1, "standard": 2}
@@ -42,6 +50,8 @@ class QueueRow:
     overdue_repairs: int
     review_due: bool
     unanswered_messages: int  # from an anonymous reporter since the team last wrote
+    restricted: bool  # to named staff (access.py)
+    conflict_declared: bool  # by a member of staff; always False in a caseworker's queue
 
 
 def queue(desk: Desk) -> list[QueueRow]:
@@ -79,6 +89,12 @@ def queue(desk: Desk) -> list[QueueRow]:
         )
         .scalar_subquery()
     )
+    restricted = exists().where(CaseRestriction.case_id == cases.c.id)
+    conflict = (
+        exists().where(ConflictDeclaration.case_id == cases.c.id)
+        if desk.user.role == "manager"
+        else false()
+    )
     rank = sql_case(_URGENCY_RANK, value=cases.c.urgency, else_=3)
     rows = desk.session.execute(
         select(
@@ -89,6 +105,8 @@ def queue(desk: Desk) -> list[QueueRow]:
             overdue.label("overdue_repairs"),
             last_outcome.label("last_outcome"),
             unanswered.label("unanswered_messages"),
+            restricted.label("restricted"),
+            conflict.label("conflict_declared"),
         )
         .outerjoin(Alert, Alert.case_id == cases.c.id)
         .outerjoin(StaffUser, StaffUser.id == cases.c.assigned_to)
@@ -111,6 +129,8 @@ def queue(desk: Desk) -> list[QueueRow]:
             overdue_repairs=row.overdue_repairs or 0,
             review_due=row.review_due_at is not None and row.review_due_at <= desk.now,
             unanswered_messages=row.unanswered_messages or 0,
+            restricted=bool(row.restricted),
+            conflict_declared=bool(row.conflict_declared),
         )
         for row in rows
     ]

@@ -8,7 +8,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.casework.entries import CONTACT_METHODS
-from api.casework.models import CLOSURE_REASONS, CONTACT_OUTCOMES, LAWFUL_BASES, REVIEW_OUTCOMES
+from api.casework.models import (
+    CLOSURE_REASONS,
+    CONTACT_OUTCOMES,
+    LAWFUL_BASES,
+    RESTRICTION_REASONS,
+    REVIEW_OUTCOMES,
+)
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=5000)]
 Short = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -52,6 +58,13 @@ class SharingIn(Strict):
     lawful_basis: Literal[LAWFUL_BASES]  # type: ignore[valid-type]
     with_consent: bool
     reason: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class RestrictIn(Strict):
+    """Who may see the case besides the manager restricting it (always named)."""
+
+    reason: Literal[RESTRICTION_REASONS]  # type: ignore[valid-type]
+    staff_ids: Annotated[list[Id], Field(max_length=50)] = []
 
 
 class MaracReferralIn(Strict):
@@ -105,6 +118,8 @@ class QueueRowOut(BaseModel):
     overdue_repairs: int
     review_due: bool
     unanswered_messages: int
+    restricted: bool
+    conflict_declared: bool
 
 
 class CaseOut(BaseModel):

@@ -15,7 +15,13 @@ from sqlalchemy import select
 from api.alerts.models import Alert
 from api.cases.models import Case
 from api.cases.service import open_contact, open_report
-from api.casework.access import NotAllowed, case_for, case_to_work_on, require_role
+from api.casework.access import (
+    NotAllowed,
+    admitted_to,
+    case_for,
+    case_to_work_on,
+    require_role,
+)
 from api.casework.desk import Desk
 from api.casework.records import write_entry
 from api.staff.models import StaffUser
@@ -82,6 +88,8 @@ def assign(desk: Desk, case_id: str, staff_id: str) -> Case:
         or assignee.role not in ("caseworker", "manager")
     ):
         raise BadRequest("Choose an active caseworker in your team.")
+    if not admitted_to(desk.session, assignee, case):
+        raise BadRequest("Choose someone named on the case who has not declared a conflict.")
     case.assigned_to, case.team = assignee.id, assignee.team
     desk.log("case.assign", "case", case.id)
     desk.session.commit()
