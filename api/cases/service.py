@@ -1,4 +1,4 @@
-"""Creating a case: triage, seal, and queue its alert, all in one transaction.
+"""Creating a case: triage, seal, queue its alert and audit it, all in one transaction.
 
 If anything fails before the commit, neither the case nor its alert exists, and the caller's retry
 (with the same idempotency key) starts clean; a retry after a commit gets the same case back.
@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.alerts.service import queue_alert
+from api.audit.service import Auditor
 from api.cases.codes import follow_up_hash, new_follow_up_code, new_reference
 from api.cases.models import Case
 from api.cases.schemas import CONTACT_FIELDS, REPORT_FIELDS, CaseIn
@@ -79,11 +80,12 @@ def create_case(
     for _ in range(CREATE_ATTEMPTS):
         existing = _by_idempotency_hash(session, idempotency_hash)
         if existing is not None:
-            return _repeated(session, existing, keys, code_expires_at)
+            return _repeated(session, existing, keys, code_expires_at, now)
         case, code = _build_case(report, keys, calendar, idempotency_hash, now, session)
         case.follow_up_expires_at = code_expires_at if code else None
         queue_alert(session, case, alert_recipients, now)
         try:
+            _audit(session, keys, "case.create", case, now)  # flushes: a clash is raised here
             session.commit()
         except IntegrityError:
             # Either the same key arrived twice at once, or (rarely) a reference collided.
@@ -94,18 +96,29 @@ def create_case(
 
 
 def _repeated(
-    session: Session, case: Case, keys: CaseKeys, code_expires_at: dt.datetime
+    session: Session, case: Case, keys: CaseKeys, code_expires_at: dt.datetime, now: dt.datetime
 ) -> CreatedCase:
     """A retry means the first answer may never have reached the person, so an anonymous
     reporter gets a fresh follow-up code and the earlier one, perhaps never seen, stops working.
+    Audited either way: the answer names the case again.
     """
     if case.follow_up_hash is None:
+        _audit(session, keys, "case.create_repeat", case, now)
+        session.commit()
         return CreatedCase(case, follow_up_code=None, created=False)
     code = new_follow_up_code()
     case.follow_up_hash = follow_up_hash(keys.hash_key, code)
     case.follow_up_expires_at = code_expires_at
+    _audit(session, keys, "case.follow_up_code_reissue", case, now)
     session.commit()
     return CreatedCase(case, follow_up_code=code, created=False)
+
+
+def _audit(session: Session, keys: CaseKeys, action: str, case: Case, now: dt.datetime) -> None:
+    """The one audit event of a call, by the system (the action server files for the reporter)."""
+    Auditor(hash_key=keys.hash_key).record(
+        session, actor_id=None, action=action, object_type="case", object_id=case.id, now=now
+    )
 
 
 def _by_idempotency_hash(session: Session, idempotency_hash: str) -> Case | None:

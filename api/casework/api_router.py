@@ -26,7 +26,6 @@ from api.casework import (
 )
 from api.casework.dependencies import ApiDesk
 from api.casework.desk import Desk
-from api.casework.queue import queue
 from api.casework.schemas import (
     AssignIn,
     CaseOut,
@@ -66,7 +65,7 @@ def audited(desk: Desk, case_id: str, what: str, result: T) -> T:
 
 @router.get("/queue", response_model=list[QueueRowOut])
 def get_queue(desk: ApiDesk) -> list[Any]:
-    return queue(desk)
+    return triage.read_queue(desk)
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=Done)
@@ -233,7 +232,7 @@ def add_review(case_id: str, body: ReviewIn, desk: ApiDesk) -> Done:
 
 @router.get("/cases/{case_id}/links")
 def list_links(case_id: str, desk: ApiDesk) -> list[dict[str, Any]]:
-    return [link.__dict__ for link in links.linked(desk, case_id)]
+    return [link.__dict__ for link in audited(desk, case_id, "links", links.linked(desk, case_id))]
 
 
 @router.post("/cases/{case_id}/links", response_model=Done, status_code=201)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from api.audit.service import Auditor
 from api.cases.models import Case
 from api.cases.service import find_by_follow_up_code
 from api.casework.access import case_for, case_to_work_on
@@ -79,9 +80,7 @@ def reporter_view(
 ) -> ReporterView:
     """The case's status and messages; every team message counts as seen from now on."""
     case = _case_for_code(session, hash_key, code, address, now)
-    messages = _messages(session, keyring, case, seen_at=now)
-    session.commit()
-    return ReporterView(case.reference, STATUS_WORDS[case.status], messages, case.status)
+    return _shown(session, keyring, hash_key, case, "follow_up.view", now)
 
 
 def reporter_says(
@@ -98,8 +97,24 @@ def reporter_says(
         raise ValueError(f"A message has 1 to {MAX_MESSAGE_CHARS} characters.")
     case = _case_for_code(session, hash_key, code, address, now)
     _add(session, keyring, case, text=text, from_reporter=True, author_id=None, now=now)
+    return _shown(session, keyring, hash_key, case, "follow_up.message", now)
+
+
+def _shown(
+    session: Session, keyring: KeyRing, hash_key: bytes, case: Case, action: str, now: dt.datetime
+) -> ReporterView:
+    """What the reporter sees, committed with the request's one audit event.
+
+    The reporter has no staff id (actor None); the event names the case only, so the log shows
+    when someone holding the code read or wrote, which matters if the code fell into the wrong
+    hands.
+    """
+    messages = _messages(session, keyring, case, seen_at=now)
+    Auditor(hash_key=hash_key).record(
+        session, actor_id=None, action=action, object_type="case", object_id=case.id, now=now
+    )
     session.commit()
-    return reporter_view(session, keyring, hash_key, code=code, address=address, now=now)
+    return ReporterView(case.reference, STATUS_WORDS[case.status], messages, case.status)
 
 
 def staff_reply(desk: Desk, case_id: str, text: str) -> None:

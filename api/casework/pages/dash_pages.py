@@ -76,6 +76,8 @@ def dash_form(
     who: Annotated[SignedIn, Depends(signed_in)],
 ) -> Response:
     case = case_to_work_on(desk.session, desk.user, case_id)
+    desk.log("dash.form.view", "case", case.id)  # a staff read, though the form is blank
+    desk.session.commit()
     return _dash_page(request, desk, profile, who, case)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 
-from api.alerts.service import acknowledge
+from api.casework import triage
 from api.casework.dependencies import FormDesk, PageDesk
 from api.casework.pages.rendering import Profile, page_router, render, see_other
 from api.casework.queue import QueueRow, queue
@@ -54,7 +54,7 @@ def queue_page(
     profile: Profile,
     who: Annotated[SignedIn, Depends(signed_in)],
 ) -> Response:
-    lines = [_queue_line(row, profile, desk.now) for row in queue(desk)]
+    lines = [_queue_line(row, profile, desk.now) for row in triage.read_queue(desk)]
     waiting = [line for line in lines if line.row.assigned_to is None]
     held = [line for line in lines if line.row.assigned_to is not None]
     counts = {
@@ -88,5 +88,5 @@ def acknowledge_from_queue(alert_id: str, desk: FormDesk) -> Response:
     """Acknowledge the alert of a case in the user's own queue (audited, like every change)."""
     if not any(row.alert_id == alert_id for row in queue(desk)):
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="No such alert.")
-    acknowledge(desk.session, alert_id, desk.user.id, desk.now)
+    triage.acknowledge(desk, alert_id)
     return see_other("/staff/queue")
