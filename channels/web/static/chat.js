@@ -28,6 +28,9 @@
   var OFFLINE_TEXT = 'Sorry, your message could not be sent. Check your connection. ' +
     'What you typed is still in the message box, so you can press Try again.';
   var REJECTED_TEXT = 'Sorry, that message could not be sent. You can change it and send it again.';
+  /* The gateway's own words for a message over a rate limit come in its 429; this if they don't. */
+  var LIMITED_TEXT = "You're sending messages faster than we can read them; wait a few seconds " +
+    'and send it again. In an emergency call 999.';
 
   var IDLE_WARNING_MS = 60000;
   var IDLE_CHECK_MS = 5000;
@@ -258,7 +261,12 @@
       if (response.ok) { return response.json(); }
       var error = new Error('HTTP ' + response.status);
       error.rejected = response.status >= 400 && response.status < 500;
-      throw error;
+      if (response.status !== 429) { throw error; }
+      error.limited = true;
+      return response.json().then(function (data) {
+        error.detail = data && typeof data.detail === 'string' ? data.detail : '';
+        throw error;
+      }, function () { throw error; });
     });
   }
 
@@ -292,7 +300,7 @@
       if (state !== conversation || exiting) { return; }
       setBusy(false);
       stillHere();
-      failed(attempt, userItem, Boolean(error && error.rejected));
+      failed(attempt, userItem, error);
     });
   }
 
@@ -404,10 +412,16 @@
     });
   }
 
-  function failed(attempt, userItem, rejected) {
+  /* Refused as it is (4xx): change it; too fast (429) or offline: the same message, in a moment. */
+  function failed(attempt, userItem, error) {
+    var limited = Boolean(error && error.limited);
+    var rejected = Boolean(error && error.rejected) && !limited;
     if (userItem) { userItem.status = 'failed'; }
-    var texts = [rejected ? REJECTED_TEXT : OFFLINE_TEXT];
-    state.items.push({ who: 'bot', kind: 'problem', text: texts[0], retry: rejected ? null : attempt });
+    var problem = OFFLINE_TEXT;
+    if (limited) { problem = error.detail || LIMITED_TEXT; }
+    if (rejected) { problem = REJECTED_TEXT; }
+    var texts = [problem];
+    state.items.push({ who: 'bot', kind: 'problem', text: problem, retry: rejected ? null : attempt });
     if (!rejected) {
       var help = offlineHelp.content.textContent.trim();
       state.items.push({ who: 'bot', kind: 'emergency', text: help });
