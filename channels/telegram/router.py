@@ -15,7 +15,7 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from telegram import Update
+from telegram import Chat, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
@@ -77,7 +77,7 @@ async def telegram_webhook(
 ) -> Response:
     try:
         update = Update.de_json(data, sender.bot)
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):  # date past 9999
         raise HTTPException(400, "The body is not a Telegram update.") from None
     try:
         await _handle(update, sender, conversations, profile)
@@ -104,6 +104,14 @@ async def _handle(
         )
     else:
         return  # edits, reactions, member changes: nothing to answer
+    # Update.de_json checks no types: a chat, id or text of another type would fail later
+    if not (
+        isinstance(chat, Chat)
+        and isinstance(chat.id, int)
+        and isinstance(incoming_id, int | None)
+        and isinstance(text, str | None)
+    ):
+        raise HTTPException(400, "The body is not a Telegram update.")
     if chat.type != ChatType.PRIVATE:
         return
 
