@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.crypto.models import DataKey
@@ -43,6 +43,9 @@ class Case(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     closure_reason: Mapped[str | None] = mapped_column(String(24))
     follow_up_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: Why staff should check the report before acting on it; its alert was not sent
+    #: ("many_reports_from_address": api/cases/report_cap.py).
+    review_reason: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     deadline_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     idempotency_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -52,3 +55,17 @@ class Case(Base):
     sealed_contact: Mapped[bytes] = mapped_column(LargeBinary)
 
     data_key: Mapped[DataKey] = relationship()
+
+
+class WebReportCount(Base):
+    """Web chat reports from one address on one UTC day (api/cases/report_cap.py).
+
+    The address only as the keyed hash the gateway made of it; no link to any case. Rows of
+    earlier days are deleted when the next report is counted.
+    """
+
+    __tablename__ = "web_report_counts"
+
+    address_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer)
