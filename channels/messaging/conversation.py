@@ -145,6 +145,9 @@ class Conversations:
     def pseudonym(self, channel: str, address: str) -> str:
         return pseudonym_for(self._hash_key, channel, address)
 
+    def _delivery_hash(self, delivery: Delivery) -> str:
+        return delivery_hash(self._hash_key, delivery.channel, delivery.delivery_id)
+
     def rasa(self) -> RasaClient:
         return shared_client(
             self.settings.rasa_url,
@@ -169,7 +172,7 @@ class Conversations:
                 self._keyring,
                 delivery,
                 pseudonym=pseudonym,
-                delivery_hash=delivery_hash(self._hash_key, delivery.channel, delivery.delivery_id),
+                delivery_hash=self._delivery_hash(delivery),
                 now=self._clock(),
                 lease=TURN_LEASE,
                 keep=self.keep,
@@ -199,6 +202,14 @@ class Conversations:
             "slow", emergency_first=False, discreet=contact.wording != "plain"
         )
         return Turn(pseudonym, holding, contact, given=answered.given.set)
+
+    async def first_sight(self, delivery: Delivery) -> bool:
+        """Remember a delivery answered without a turn (STOP, quick exit); False: seen before."""
+        return await self._db(
+            inbox.first_sight,
+            channel=delivery.channel,
+            delivery_hash=self._delivery_hash(delivery),
+        )
 
     async def retry_due(self) -> int:
         """Messages Rasa could not read before, read and answered now; returns answers sent."""

@@ -2,10 +2,13 @@
 
 `receive` records the delivery and seals the text in the same transaction as the contact; a
 second delivery with the same id (Twilio's retry, Telegram's re-delivery, even after a gateway
-restart) hits the unique constraint and is dropped. A message Rasa could not read is kept
-(sealed) for `QD_MESSAGING_KEEP_MINUTES` and handed to the inbox worker; after that it is
-dropped, as the person was told. A crash mid-turn leaves the row `processing` with a lease,
-after which the worker picks it up too.
+restart, or a captured request replayed months later) hits the unique constraint and is
+dropped. The delivery record goes after a week, but the id's keyed hash stays for good
+(`SeenDelivery`): Twilio signs no timestamp, so only a remembered id stops a replay.
+`first_sight` records an id alone, for deliveries a channel answers without a turn (STOP, quick
+exit). A message Rasa could not read is kept (sealed) for `QD_MESSAGING_KEEP_MINUTES` and
+handed to the inbox worker; after that it is dropped, as the person was told. A crash mid-turn
+leaves the row `processing` with a lease, after which the worker picks it up too.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sqlalchemy.orm import Session
 from api.crypto.envelope import OpenDataKey, open_column, seal_value
 from api.crypto.keys import KeyRing
 from channels.messaging import contacts
-from channels.messaging.models import InboundMessage
+from channels.messaging.models import InboundMessage, SeenDelivery
 
 _TABLE = InboundMessage.__tablename__
 
@@ -59,9 +62,10 @@ def receive(
     lease: dt.timedelta,
     keep: dt.timedelta,
 ) -> Unread | None:
-    """Record a delivery; None if this delivery was seen before (a retry: drop it)."""
+    """Record a delivery; None if this delivery was seen before (a retry or replay: drop it)."""
     if _seen(session, delivery.channel, delivery_hash):
         return None
+    session.add(SeenDelivery(channel=delivery.channel, delivery_hash=delivery_hash))
     dek = contacts.touch(
         session,
         keyring,
@@ -93,6 +97,19 @@ def receive(
         session.rollback()
         return None
     return Unread(message_id, pseudonym, delivery.channel, delivery.text, now)
+
+
+def first_sight(session: Session, *, channel: str, delivery_hash: str) -> bool:
+    """Remember a delivery id; False if it was seen before (a retry or a replay)."""
+    if _seen(session, channel, delivery_hash):
+        return False
+    session.add(SeenDelivery(channel=channel, delivery_hash=delivery_hash))
+    try:
+        session.commit()
+    except IntegrityError:  # the same delivery remembered by a concurrent request
+        session.rollback()
+        return False
+    return True
 
 
 def finish(session: Session, message_id: str) -> None:
@@ -186,7 +203,7 @@ def expire_overdue(session: Session, now: dt.datetime) -> int:
 
 
 def purge(session: Session, *, older_than: dt.datetime) -> int:
-    """Delete finished delivery records older than any retry a channel would still send."""
+    """Delete finished delivery records older than any retry; their `SeenDelivery` stays."""
     result = session.execute(
         delete(InboundMessage).where(
             InboundMessage.received_at < older_than,
@@ -198,14 +215,7 @@ def purge(session: Session, *, older_than: dt.datetime) -> int:
 
 
 def _seen(session: Session, channel: str, delivery_hash: str) -> bool:
-    return (
-        session.scalar(
-            select(InboundMessage.id).where(
-                InboundMessage.channel == channel, InboundMessage.delivery_hash == delivery_hash
-            )
-        )
-        is not None
-    )
+    return session.get(SeenDelivery, (channel, delivery_hash)) is not None
 
 
 def _seal(dek: OpenDataKey, message_id: str, text: str) -> bytes:

@@ -78,6 +78,20 @@ class InboundMessage(Base):
     sealed_text: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
+class SeenDelivery(Base):
+    """A delivery id accepted once, kept for good: the replay guard (migration 0006).
+
+    Twilio signs no timestamp, so a captured signed request is valid as long as the Auth Token;
+    an `InboundMessage` goes after a week, this row never does. It holds only the keyed hash of
+    the MessageSid or update_id: no pseudonym, no time, nothing about the person.
+    """
+
+    __tablename__ = "seen_deliveries"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    delivery_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class ChatMessage(Base):
     """A Telegram message id in a contact's chat (theirs or ours), kept so exit can delete it."""
 

@@ -4,6 +4,8 @@ One endpoint for both: WhatsApp senders arrive as `whatsapp:+44...`. Order: the 
 (`signature.signed_form`), then Twilio's own opt-out words (STOP ... : Twilio answers and blocks
 further texts; we forget the contact), then quick exit (forget, and one neutral line on
 deleting the thread), then the shared conversation turn. No number or text is ever logged.
+A MessageSid seen before, even months ago, is dropped: Twilio's retry, or a captured signed
+request replayed (Twilio signs no timestamp, so the ids are remembered for good).
 """
 
 from __future__ import annotations
@@ -41,18 +43,26 @@ async def twilio_webhook(
     delivery = _delivery(form)
     pseudonym = conversations.pseudonym(delivery.channel, delivery.address)
     keyword = delivery.text.strip().lower()
+    sms = delivery.channel == "sms"
+    opted_out = sms and (form.get("OptOutType", "").upper() == "STOP" or keyword in OPT_OUT_WORDS)
+    twilio_answers = sms and (bool(form.get("OptOutType")) or keyword in TWILIO_ANSWERS_WORDS)
+    leaving = safety.is_exit(delivery.text)
+    no_text = not delivery.text.strip()
 
-    if delivery.channel == "sms" and (
-        form.get("OptOutType", "").upper() == "STOP" or keyword in OPT_OUT_WORDS
+    # A turn is deduplicated where it is recorded; these are answered here, so they are here.
+    if (opted_out or twilio_answers or leaving or no_text) and not (
+        await conversations.first_sight(delivery)
     ):
+        return twiml([])  # seen before: Twilio's retry, or a captured request replayed
+    if opted_out:
         await conversations.forget(pseudonym)
         return twiml([])
-    if delivery.channel == "sms" and (form.get("OptOutType") or keyword in TWILIO_ANSWERS_WORDS):
+    if twilio_answers:
         return twiml([])
-    if safety.is_exit(delivery.text):
+    if leaving:
         await conversations.forget(pseudonym)
         return twiml([Reply(texts.line(profile, "sms_exit"))])
-    if not delivery.text.strip():
+    if no_text:
         media = form.get("NumMedia", "0")
         return twiml([Reply(texts.line(profile, "text_only"))] if media not in ("", "0") else [])
 

@@ -6,6 +6,7 @@ real gateway (uvicorn) in front of the stand-in Rasa.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 import xml.etree.ElementTree as ET
@@ -25,7 +26,8 @@ from messaging_standins import (
 from sqlalchemy import select
 
 from api.crypto.keys import hash_key_from
-from api.db import session_factory
+from api.db import session_factory, utcnow
+from channels.messaging import inbox
 from channels.messaging.models import InboundMessage, MessagingContact
 from channels.messaging.pseudonym import pseudonym_for
 from channels.messaging.texts import DEFAULTS as LINES
@@ -275,6 +277,39 @@ def test_a_twilio_retry_is_acknowledged_and_dropped(
     assert "Echo: only once please" in messages(twilio_post(messaging_gateway.url, params))
     assert messages(twilio_post(messaging_gateway.url, params)) == []
     assert [text for _, text in rasa.messages].count("only once please") == 1
+
+
+def purge_delivery_records(gateway: Gateway) -> None:
+    """What the inbox worker does a week on: every finished delivery record is deleted."""
+    with session_factory(gateway.settings)() as session:
+        assert wait_for(
+            lambda: (
+                not session.scalars(
+                    select(InboundMessage.id).where(InboundMessage.state == "processing")
+                ).all()
+            )
+        )
+        inbox.purge(session, older_than=utcnow() + dt.timedelta(days=365))
+        assert session.scalars(select(InboundMessage.id)).all() == []
+
+
+def test_a_captured_request_replayed_after_its_record_is_purged_is_not_processed_again(
+    messaging_gateway: Gateway, rasa: StandInRasa
+) -> None:
+    """Twilio signs no timestamp: the same signed request stays valid for as long as the token."""
+    number = new_number()
+    message = twilio_params("replayed months later", sender=number)
+    leaving = twilio_params("EXIT", sender=number)
+    assert "Echo: replayed months later" in messages(twilio_post(messaging_gateway.url, message))
+    assert messages(twilio_post(messaging_gateway.url, leaving)) == [LINES["sms_exit"]]
+    say(messaging_gateway, "the conversation now", number)
+    purge_delivery_records(messaging_gateway)
+    contacts_before = stored_contacts(messaging_gateway)
+
+    assert messages(twilio_post(messaging_gateway.url, message)) == []
+    assert messages(twilio_post(messaging_gateway.url, leaving)) == []
+    assert [text for _, text in rasa.messages].count("replayed months later") == 1
+    assert stored_contacts(messaging_gateway) == contacts_before  # the replayed EXIT wiped nothing
 
 
 # ---------- exit and STOP ----------
