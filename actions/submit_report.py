@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.case_service import CaseServiceError, create_case
 from actions.confirmation import confirmation
 from actions.fallback_line import utter_with_line
+from actions.message_metadata import latest_metadata
 from actions.report_slots import (
     case_payload,
     channel_of,
@@ -44,7 +45,12 @@ class ActionSubmitReport(Action):
             dispatcher.utter_message(response="utter_report_discarded")
             return clear_report_slots()
 
-        payload = case_payload(tracker.slots, idempotency_key(tracker), channel_of(tracker))
+        # The gateway's keyed hash of a web chat's address: the case service counts reports a
+        # day from one address, and one past the cap pages nobody (api/cases/report_cap.py).
+        address_key = latest_metadata(tracker, "address_key")
+        payload = case_payload(
+            tracker.slots, idempotency_key(tracker), channel_of(tracker), address_key
+        )
         try:
             case = await create_case(payload)
         except CaseServiceError:

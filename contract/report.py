@@ -11,6 +11,7 @@ Standard library only and Python 3.10 syntax: both virtual environments import t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -80,8 +81,12 @@ CONTACT_FIELDS = (
     "language",
     "interpreter",
 )
-#: Stored only as a keyed hash.
-HASHED_FIELDS = ("idempotency_key",)
+#: Stored only as a keyed hash. The address key arrives as one: the gateway's keyed hash of a web
+#: chat's address, which the case service only counts (api/cases/report_cap.py) and never keeps
+#: with the case.
+HASHED_FIELDS = ("idempotency_key", "address_key")
+#: The gateway's address key: a hex HMAC-SHA256 (api.crypto.hashing.keyed_hash).
+ADDRESS_KEY_PATTERN = r"^[0-9a-f]{64}$"
 
 
 def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
@@ -111,11 +116,21 @@ def is_anonymous(contact_method: str | None) -> bool:
     return contact_method in (None, "none")
 
 
-def case_payload(slots: Mapping[str, Any], idempotency_key: str, channel: str) -> dict[str, Any]:
-    """Build the POST /internal/cases body: exactly the contract's fields, sentinels as null."""
+def case_payload(
+    slots: Mapping[str, Any], idempotency_key: str, channel: str, address_key: Any = None
+) -> dict[str, Any]:
+    """Build the POST /internal/cases body: exactly the contract's fields, sentinels as null.
+
+    `address_key` is what the gateway put in a web chat message's metadata (null if anything
+    else: messaging channels have none).
+    """
     contact_method = _choice(slots.get("contact_method"), CONTACT_METHODS)
+    has_address_key = isinstance(address_key, str) and re.fullmatch(
+        ADDRESS_KEY_PATTERN, address_key
+    )
     payload: dict[str, Any] = {
         "idempotency_key": idempotency_key,
+        "address_key": address_key if has_address_key else None,
         "channel": channel if channel in CHANNELS else "web",
         "reporter_type": _choice(slots.get("reporter_type"), REPORTER_TYPES) or "other",
         "abuse_kinds": chosen_kinds(slots.get("abuse_kinds")),

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from contract.report import (
     ABUSE_KINDS,
+    ADDRESS_KEY_PATTERN,
     CHANNELS,
     CONTACT_METHODS,
     FREE_TEXT_LIMITS,
@@ -72,6 +73,8 @@ class CaseIn(BaseModel):
     ]
     channel: Channel
     reporter_type: ReporterType
+    #: The gateway's keyed hash of a web chat's address, for the report cap; never stored.
+    address_key: Annotated[str, StringConstraints(pattern=ADDRESS_KEY_PATTERN)] | None = None
     what_happening: WhatHappening | None = None
     abuse_kinds: list[AbuseKind] | None = Field(default=None, max_length=len(ABUSE_KINDS))
     location: Location | None = None

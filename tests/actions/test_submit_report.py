@@ -19,6 +19,7 @@ from tests.actions.conftest import (
 
 CONTRACT_FIELDS = {
     "idempotency_key",
+    "address_key",
     "channel",
     "reporter_type",
     "what_happening",
@@ -107,6 +108,24 @@ def test_sends_the_report_and_clears_every_answer(case_service: CaseServiceStub)
     assert body["security_needed"] == "unknown"
     assert body["idempotency_key"].startswith("qd-") and len(body["idempotency_key"]) <= 200
     assert "conversation-1" not in body["idempotency_key"]
+    assert body["address_key"] is None  # messaging channels have no address
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [("ab" * 32, "ab" * 32), ("not a keyed hash", None), ("AB" * 32, None), (None, None)],
+)
+def test_the_gateways_address_key_is_forwarded_for_the_report_cap(
+    case_service: CaseServiceStub, given: str | None, sent: str | None
+) -> None:
+    case_service.respond("POST", "/internal/cases", 201, CASE)
+    metadata = {"channel": "web", "wording": "web", "address_key": given}
+    tracker = make_tracker(
+        slots=SELF_PHONE, intent="affirm", events=[FORM_STARTED], metadata=metadata
+    )
+    run_action(ActionSubmitReport(), tracker)
+    [request] = case_service.requests_to("POST", "/internal/cases")
+    assert request["json"]["address_key"] == sent
 
 
 def test_anonymous_report_gives_the_follow_up_code(case_service: CaseServiceStub) -> None:
