@@ -1,7 +1,8 @@
 """An anonymous reporter and their caseworker, through the follow-up code and the web chat.
 
 The reporter's side needs only the code: it shows the case's status in plain words and the
-messages, and takes a new message. Wrong codes are throttled per address like logins (the code
+messages, and takes a new message. A valid code is always accepted, whatever was tried from the
+same address; only wrong codes meet the throttle, a backoff per address (`api.throttle`: the code
 has ~79 bits, so this only limits noise). Staff reply from the case; nothing is ever sent to the
 reporter by another channel, because an anonymous reporter gave none.
 """
@@ -12,9 +13,10 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api import throttle
 from api.audit.service import Auditor
 from api.cases.models import Case
 from api.cases.service import find_by_follow_up_code
@@ -26,11 +28,8 @@ from api.crypto.envelope import open_column, seal_value, unwrap
 from api.crypto.hashing import keyed_hash
 from api.crypto.keys import KeyRing
 from api.crypto.models import DataKey
-from api.staff.models import LoginFailure
 
 MAX_MESSAGE_CHARS = 2000
-MAX_WRONG_CODES = 10
-THROTTLE_WINDOW = dt.timedelta(minutes=15)
 _TABLE = FollowUpMessage.__tablename__
 
 STATUS_WORDS = {
@@ -66,7 +65,11 @@ class WrongCode(Exception):
 
 
 class TooManyTries(Exception):
-    pass
+    """Wrong codes from this address are in a backoff; `wait` is how long until one counts."""
+
+    def __init__(self, wait: dt.timedelta) -> None:
+        super().__init__()
+        self.wait = wait
 
 
 def reporter_view(
@@ -149,21 +152,22 @@ def staff_view(desk: Desk, case_id: str) -> list[Message]:
 def _case_for_code(
     session: Session, hash_key: bytes, code: str, address: str, now: dt.datetime
 ) -> Case:
-    address_key = keyed_hash(hash_key, "follow-up-address", address)
-    session.execute(delete(LoginFailure).where(LoginFailure.at < now - THROTTLE_WINDOW))
-    failures = session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.scope == "code", LoginFailure.key_hash == address_key)
-    )
-    if (failures or 0) >= MAX_WRONG_CODES:
-        raise TooManyTries()
+    """The case a live code opens, looked up before any throttle: a valid code always works.
+
+    A wrong or expired one is a counted failure for the address (WrongCode), or, during the
+    address's backoff, TooManyTries and not counted.
+    """
     case = find_by_follow_up_code(session, hash_key, code) if len(code) <= 40 else None
-    if case is None or (case.follow_up_expires_at is not None and case.follow_up_expires_at <= now):
-        session.add(LoginFailure(scope="code", key_hash=address_key, at=now))
-        session.commit()
-        raise WrongCode()
-    return case
+    if case is not None and (case.follow_up_expires_at is None or case.follow_up_expires_at > now):
+        return case
+    address_key = keyed_hash(hash_key, "follow-up-address", address)
+    busy = throttle.crowded(session, throttle.CODE_CEILING, now)
+    wait = throttle.wait_left(session, throttle.WRONG_CODES, address_key, now, crowded=busy)
+    if wait > throttle.NO_WAIT:
+        raise TooManyTries(wait)
+    throttle.record_failure(session, {throttle.WRONG_CODES.scope: address_key}, now)
+    session.commit()
+    raise WrongCode()
 
 
 def _add(

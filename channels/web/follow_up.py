@@ -6,16 +6,18 @@ same. Both answer `{"reference","status","messages":[{"from":"you"|"team","at","
 
 The page keeps the code in memory only and sends it in the body of every request; the server
 never keeps it (only the case's keyed hash of it exists) and never logs it or the messages. A
-wrong or expired code gets one answer whatever the reason (404); wrong codes are throttled per
-address (429, api/casework/follow_up.py). As in the chat, a message that is only an exit word
-("exit", "quick exit"...) is not stored: the answer is `{"exit": true}` and the page leaves. A
-message with danger words is stored for the caseworker and the answer also carries
-`"emergency"`, the 999 text, because the team does not read messages at once.
+wrong or expired code gets one answer whatever the reason (404); wrong codes are slowed per
+address (429 with Retry-After, api/throttle.py), a right code never is. As in the chat, a
+message that is only an exit word ("exit", "quick exit"...) is not stored: the answer is
+`{"exit": true}` and the page leaves. A message with danger words is stored for the caseworker
+and the answer also carries `"emergency"`, the 999 text, because the team does not read
+messages at once.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -42,9 +44,8 @@ from channels.web.schemas import FollowUpMessageRequest, FollowUpRequest, read_j
 log = logging.getLogger("quietdoor.channels.web")
 
 WRONG_CODE_TEXT = "That code did not work. Check it and try again."
-TOO_MANY_TEXT = "Too many codes have been tried from here. Please wait 15 minutes and try again."
+TOO_MANY_TEXT = "Too many codes have been tried from here. Please wait a little and try again."
 BAD_MESSAGE_TEXT = "A message has 1 to 2000 characters."
-RETRY_AFTER_SECONDS = 15 * 60
 
 router = APIRouter(tags=["web chat"])
 
@@ -98,12 +99,12 @@ async def _view_or_refusal(
     except WrongCode:
         log.info("follow-up: a code did not match a case")
         return JSONResponse({"detail": WRONG_CODE_TEXT}, status_code=404)
-    except TooManyTries:
+    except TooManyTries as refused:
         log.warning("follow-up: too many wrong codes from one address; refused for a while")
         return JSONResponse(
             {"detail": TOO_MANY_TEXT},
             status_code=429,
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            headers={"Retry-After": str(math.ceil(refused.wait.total_seconds()))},
         )
     except ValueError:
         return JSONResponse({"detail": BAD_MESSAGE_TEXT}, status_code=422)
