@@ -21,6 +21,7 @@ from api.org.router import router as org_router
 from api.retention.worker import RetentionWorker
 from api.settings import Settings, current_settings, get_settings
 from api.staff.router import router as staff_router
+from api.startup_checks import refuse_unsafe_start
 from channels.health import router as health_router
 from channels.logging_policy import quiet_chatty_loggers
 from channels.messaging.service import messaging_channels
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        refuse_unsafe_start(settings)  # production keys, plain-text alert e-mail
         migrate(settings)
         for problem in key_problems(settings):
             log.error("%s (reports cannot be stored until this is fixed)", problem)

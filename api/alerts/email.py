@@ -6,14 +6,19 @@ acknowledged in time, the deadline missed, the emergency page) is built from the
 plus, for an emergency, what the person was given meanwhile: 999 and the 24-hour line (and the
 landlord's out-of-hours service, if it has one), and when the team is next working. No message
 promises a response sooner than the deadline the person was told.
-Sending is plain blocking smtplib, run in a thread by the worker.
+Sending is plain blocking smtplib, run in a thread by the worker, over verified TLS (STARTTLS
+or implicit) unless the relay is on loopback: a network attacker must not read the SMTP password
+or drop alerts. A certificate that does not verify is a failed delivery, retried like any other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import smtplib
+import ssl
 from email.message import EmailMessage
+from typing import Literal
 
 from api.alerts.service import (
     KIND_DEADLINE_MISSED,
@@ -34,6 +39,13 @@ from api.settings import Settings
 
 class SmtpNotConfigured(RuntimeError):
     """QD_SMTP_HOST is unset: messages stay queued until it is set."""
+
+
+class SmtpRefused(RuntimeError):
+    """The SMTP settings would send in plain text over a network: nothing is sent."""
+
+
+Transport = Literal["starttls", "tls", "none"]
 
 
 URGENCY_WORDS = {
@@ -98,15 +110,63 @@ def emergency_text(profile: OrgProfile, now: dt.datetime) -> str:
     return f"The person was given {given}.\n{team}\n\n"
 
 
+def is_loopback(host: str) -> bool:
+    """True for a relay on this machine, where plain SMTP crosses no network."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def transport(settings: Settings) -> Transport:
+    """QD_SMTP_TLS; else the older QD_SMTP_STARTTLS; else none on loopback, starttls elsewhere."""
+    if settings.smtp_tls is not None:
+        return settings.smtp_tls
+    if settings.smtp_starttls is not None:
+        return "starttls" if settings.smtp_starttls else "none"
+    return "none" if is_loopback(settings.smtp_host or "") else "starttls"
+
+
+def transport_problem(settings: Settings) -> str | None:
+    """Why the gateway must not start with these SMTP settings, or None when they are safe."""
+    if not settings.smtp_host:
+        return None
+    if transport(settings) == "none" and not is_loopback(settings.smtp_host):
+        return (
+            f"alert e-mail to {settings.smtp_host} would travel in plain text (QD_SMTP_TLS=none "
+            "or QD_SMTP_STARTTLS=false), password and all: set QD_SMTP_TLS=starttls or tls "
+            "(plain text is allowed only to a relay on loopback)"
+        )
+    if settings.smtp_ca_file is not None and not settings.smtp_ca_file.is_file():
+        return f"QD_SMTP_CA_FILE ({settings.smtp_ca_file}) is not a file"
+    return None
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """Python's verified defaults (certificate chain and host name checked, TLS 1.2 or later);
+    with QD_SMTP_CA_FILE, that CA alone is trusted instead of the system's."""
+    ca_file = str(settings.smtp_ca_file) if settings.smtp_ca_file is not None else None
+    return ssl.create_default_context(cafile=ca_file)
+
+
 def send(email: EmailMessage, settings: Settings) -> None:
     """Deliver one message; raises on any failure so the worker can retry it."""
     if not settings.smtp_host:
         raise SmtpNotConfigured
-    with smtplib.SMTP(
-        settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
-    ) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
+    problem = transport_problem(settings)
+    if problem is not None:
+        raise SmtpRefused(problem)
+    mode = transport(settings)
+    host, port, timeout = settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds
+    if mode == "tls":
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(settings))
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if mode == "starttls":
+            smtp.starttls(context=tls_context(settings))  # not offered: an error, never plain
         if settings.smtp_user:
             password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
             smtp.login(settings.smtp_user, password)

@@ -44,7 +44,7 @@ class KeyRing:
             ) from None
 
 
-def _b64(text: str) -> bytes:
+def decode_key(text: str) -> bytes:
     """Standard or URL-safe base64, padding optional; anything else raises binascii.Error."""
     text = text.strip().translate(str.maketrans("-_", "+/"))
     return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
@@ -69,7 +69,7 @@ def parse_master_keys(value: str) -> KeyRing:
         if key_id in keys:
             raise KeyConfigError(f"QD_MASTER_KEYS lists the key id {key_id!r} twice")
         try:
-            material = _b64(encoded)
+            material = decode_key(encoded)
         except (binascii.Error, ValueError):
             raise KeyConfigError(f"QD_MASTER_KEYS key {key_id!r} is not valid base64") from None
         if len(material) != MASTER_KEY_BYTES:
@@ -89,7 +89,7 @@ def parse_hash_key(value: str) -> bytes:
             "e.g. from `python -m api.crypto new-key`"
         )
     try:
-        material = _b64(value)
+        material = decode_key(value)
     except (binascii.Error, ValueError):
         raise KeyConfigError("QD_HASH_KEY is not valid base64") from None
     if len(material) < MIN_HASH_KEY_BYTES:
