@@ -109,23 +109,30 @@ class RasaClient:
         self._gates: dict[str, asyncio.Semaphore] = {}
 
     async def send(
-        self, sender: str, message: str, *, channel: str = "web", wording: str = "web"
+        self,
+        sender: str,
+        message: str,
+        *,
+        channel: str = "web",
+        wording: str = "web",
+        address_key: str | None = None,
     ) -> list[dict[str, Any]]:
         """Post one message to Rasa's gateway channel and return its replies (known keys only).
 
         `channel` tells the actions where the report came from; `wording` picks the response
-        variations (`web`, or `discreet` / `plain` on messaging channels).
+        variations (`web`, or `discreet` / `plain` on messaging channels). `address_key` (web
+        chat) is the keyed hash of the person's address, which the actions pass on with a report
+        for the case service's report cap; it lives in Rasa only as long as the conversation.
         """
+        metadata = {"channel": channel, "wording": wording}
+        if address_key is not None:
+            metadata["address_key"] = address_key
         worker = self._worker(sender)
         async with self._gate(worker):
             body = await self._request(
                 "POST",
                 worker + GATEWAY_CHANNEL_PATH,
-                json={
-                    "sender": sender,
-                    "message": message,
-                    "metadata": {"channel": channel, "wording": wording},
-                },
+                json={"sender": sender, "message": message, "metadata": metadata},
             )
         try:
             replies = json.loads(body)

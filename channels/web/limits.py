@@ -20,6 +20,10 @@ key is not counted: a flood of distinct addresses must not lock out everyone els
 An address is the connection's address as uvicorn gives it (`request.client.host`, which honours
 X-Forwarded-For only from `--forwarded-allow-ips`), an IPv6 address cut to its /64 (one home's or
 phone's whole allocation). Addresses are held only as digests under a key made at start-up.
+
+The fourth limit, reports a day from one address, is counted where reports are stored
+(api/cases/report_cap.py), by `report_address_key`: the gateway puts it in each web message's
+metadata for Rasa, and the action that files the report passes it on.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from api.crypto.hashing import keyed_hash
+from api.crypto.keys import KeyConfigError, hash_key_from
 from api.settings import Settings
 
 MINUTE_SECONDS = 60.0
@@ -41,6 +47,7 @@ MAX_KEYS = 100_000
 """Keys held per limit at most (about 20 MB in all): far more than the chat has at once."""
 
 IPV6_PREFIX = 64
+ADDRESS_KEY_PURPOSE = "web-chat-address"
 
 Value = TypeVar("Value")
 
@@ -81,6 +88,16 @@ def network_of(host: str) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((address, IPV6_PREFIX), strict=False))
     return str(address)
+
+
+def report_address_key(settings: Settings, host: str) -> str | None:
+    """The keyed hash (QD_HASH_KEY) the case service counts an address's reports by, never the
+    address itself; None without a usable hash key, when no report can be stored anyway."""
+    try:
+        hash_key = hash_key_from(settings)
+    except KeyConfigError:
+        return None
+    return keyed_hash(hash_key, ADDRESS_KEY_PURPOSE, network_of(host))
 
 
 class _Count:

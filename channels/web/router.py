@@ -31,7 +31,7 @@ from channels import safety
 from channels.danger.assess import Danger, assess_async
 from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
 from channels.web.follow_up import router as follow_up_router
-from channels.web.limits import ChatLimits, Refusal, WebChatLimits
+from channels.web.limits import ChatLimits, Refusal, WebChatLimits, report_address_key
 from channels.web.pending import Reply, Turn, WebTurns, kind
 from channels.web.privacy import router as privacy_router
 from channels.web.schemas import ChatMessage, ExitRequest, PendingRequest, read_json
@@ -166,7 +166,8 @@ async def webhook(
     turn = Turn(sender, failure_reply=_late_not_taken(sender))
     if emergency:  # Rasa's own emergency answer would say it twice
         turn.drop_kind, turn.handed_off = "emergency", True
-    task = turns.start(turn, lambda: rasa.send(sender, chat.message))
+    address_key = report_address_key(settings, host)
+    task = turns.start(turn, lambda: rasa.send(sender, chat.message, address_key=address_key))
     if emergency:
         numbers = _reply(sender, safety.emergency_text(profile), "emergency", pending=True)
         return JSONResponse([numbers, *turns.take(sender)])

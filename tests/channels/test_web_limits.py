@@ -14,9 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 from channel_standins import Gateway, ServerThread, StandInRasa
+from messaging_standins import HASH_KEY
 from playwright.sync_api import Page, expect
 
+from api.crypto.hashing import keyed_hash
+from api.crypto.keys import hash_key_from
 from channels.web.limits import (
+    ADDRESS_KEY_PURPOSE,
     HOUR_SECONDS,
     MINUTE_SECONDS,
     ChatLimits,
@@ -211,6 +215,21 @@ def test_exit_words_and_the_wipe_pass_over_the_limit(limited: Gateway, rasa: Sta
     assert exit_answer.json()[0]["custom"]["quietdoor"] == "exit"
     wipe = httpx.post(f"{limited.url}/chat/exit", json={"sender": sender}, timeout=10)
     assert wipe.status_code == 204
+
+
+def test_each_web_message_carries_the_keyed_hash_of_its_address_never_the_address(
+    make_gateway, tmp_path: Path, rasa: StandInRasa
+) -> None:
+    gateway = make_gateway(var_dir=tmp_path, hash_key=HASH_KEY)
+    message = f"where am i {uuid.uuid4().hex}"
+    assert say(gateway, new_sender(), message).status_code == 200
+    metadata = rasa.metadata_for(message)
+    hash_key = hash_key_from(gateway.settings)
+    assert metadata == {
+        "channel": "web",
+        "wording": "web",
+        "address_key": keyed_hash(hash_key, ADDRESS_KEY_PURPOSE, "127.0.0.1"),
+    }
 
 
 # ---------- the page ----------
