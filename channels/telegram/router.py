@@ -5,6 +5,9 @@ python-telegram-bot's own `Update` (4xx if it is not one), then quick exit (/exi
 the Exit button: every message of the chat is deleted from the phone and everything stored
 about it goes), then the shared conversation turn. Groups and channels are ignored: a report
 is never taken where others can read it. Telegram gets 200 for every update it may not retry.
+An update_id seen before, even months ago, is dropped (`Conversations.first_sight`, or the
+turn's own record): a re-delivery, or a captured request replayed. Not a check that ids only
+grow: Telegram starts them afresh at random after a week without updates.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -118,7 +122,12 @@ async def _handle(
     pseudonym = conversations.pseudonym("telegram", str(chat.id))
     if incoming_id is not None:
         await sender.remember(pseudonym, [incoming_id])
-    if text == EXIT_CALLBACK or (text and safety.is_exit(text)):
+    leaving = text == EXIT_CALLBACK or bool(text and safety.is_exit(text))
+    delivery = Delivery("telegram", str(chat.id), str(update.update_id), text or "")
+    # A turn is deduplicated where it is recorded; these are answered here, so they are here.
+    if (leaving or not text) and not await conversations.first_sight(delivery):
+        return  # seen before: Telegram's re-delivery, or a captured request replayed
+    if leaving:
         await sender.delete_chat(chat.id, pseudonym, also=[incoming_id] if incoming_id else [])
         await conversations.forget(pseudonym)
         return
@@ -127,8 +136,7 @@ async def _handle(
         return
 
     if incoming_id is not None:  # typed, not a button's payload
-        text = _command_as_text(text)
-    delivery = Delivery("telegram", str(chat.id), str(update.update_id), text)
+        delivery = replace(delivery, text=_command_as_text(text))
     turn = await conversations.receive(delivery)
     try:
         if turn.replies:

@@ -24,8 +24,14 @@ from urllib.parse import urlencode
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from telegram import CallbackQuery, Chat, Message, Update, User
 from twilio.request_validator import RequestValidator
+
+from api.db import session_factory, utcnow
+from api.settings import Settings
+from channels.messaging import inbox
+from channels.messaging.models import InboundMessage
 
 MASTER_KEYS = f"k1:{base64.b64encode(os.urandom(32)).decode()}"
 HASH_KEY = base64.b64encode(os.urandom(32)).decode()
@@ -307,3 +313,17 @@ def telegram_post(
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     return httpx.post(gateway_url + TELEGRAM_PATH, content=content, headers=headers, timeout=30)
+
+
+def purge_delivery_records(settings: Settings) -> None:
+    """What the inbox worker does a week on: every finished delivery record is deleted."""
+    with session_factory(settings)() as session:
+        assert wait_for(
+            lambda: (
+                not session.scalars(
+                    select(InboundMessage.id).where(InboundMessage.state == "processing")
+                ).all()
+            )
+        )
+        inbox.purge(session, older_than=utcnow() + dt.timedelta(days=365))
+        assert session.scalars(select(InboundMessage.id)).all() == []

@@ -16,6 +16,7 @@ from messaging_standins import (
     TELEGRAM_SECRET,
     StandInTelegram,
     button_update,
+    purge_delivery_records,
     telegram_post,
     text_update,
     wait_for,
@@ -186,6 +187,24 @@ def test_a_redelivered_update_is_acknowledged_and_dropped(
     post_ok(messaging_gateway, update)
     assert len(telegram_api.called("sendMessage", chat)) == sent
     assert [text for _, text in rasa.messages].count("telegram only once") == 1
+
+
+def test_a_replayed_update_is_dropped_even_after_its_delivery_record_is_purged(
+    messaging_gateway: Gateway, telegram_api: StandInTelegram, rasa: StandInRasa
+) -> None:
+    chat = new_chat()
+    message, leaving = text_update(chat, "telegram replayed later"), text_update(chat, "/exit")
+    post_ok(messaging_gateway, message)
+    post_ok(messaging_gateway, leaving)
+    post_ok(messaging_gateway, text_update(chat, "the conversation now"))
+    deleted, sent = telegram_api.deleted_ids(chat), telegram_api.sent_ids(chat)
+    purge_delivery_records(messaging_gateway.settings)
+
+    post_ok(messaging_gateway, message)
+    post_ok(messaging_gateway, leaving)
+    assert telegram_api.deleted_ids(chat) == deleted  # the replayed exit deleted nothing
+    assert telegram_api.sent_ids(chat) == sent
+    assert [text for _, text in rasa.messages].count("telegram replayed later") == 1
 
 
 # ---------- quick exit ----------

@@ -6,7 +6,6 @@ real gateway (uvicorn) in front of the stand-in Rasa.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 import xml.etree.ElementTree as ET
@@ -18,6 +17,7 @@ from channel_standins import Gateway, StandInRasa
 from messaging_standins import (
     TWILIO_PATH,
     StandInTwilio,
+    purge_delivery_records,
     twilio_params,
     twilio_post,
     twilio_signature,
@@ -26,8 +26,7 @@ from messaging_standins import (
 from sqlalchemy import select
 
 from api.crypto.keys import hash_key_from
-from api.db import session_factory, utcnow
-from channels.messaging import inbox
+from api.db import session_factory
 from channels.messaging.models import InboundMessage, MessagingContact
 from channels.messaging.pseudonym import pseudonym_for
 from channels.messaging.texts import DEFAULTS as LINES
@@ -279,20 +278,6 @@ def test_a_twilio_retry_is_acknowledged_and_dropped(
     assert [text for _, text in rasa.messages].count("only once please") == 1
 
 
-def purge_delivery_records(gateway: Gateway) -> None:
-    """What the inbox worker does a week on: every finished delivery record is deleted."""
-    with session_factory(gateway.settings)() as session:
-        assert wait_for(
-            lambda: (
-                not session.scalars(
-                    select(InboundMessage.id).where(InboundMessage.state == "processing")
-                ).all()
-            )
-        )
-        inbox.purge(session, older_than=utcnow() + dt.timedelta(days=365))
-        assert session.scalars(select(InboundMessage.id)).all() == []
-
-
 def test_a_captured_request_replayed_after_its_record_is_purged_is_not_processed_again(
     messaging_gateway: Gateway, rasa: StandInRasa
 ) -> None:
@@ -303,7 +288,7 @@ def test_a_captured_request_replayed_after_its_record_is_purged_is_not_processed
     assert "Echo: replayed months later" in messages(twilio_post(messaging_gateway.url, message))
     assert messages(twilio_post(messaging_gateway.url, leaving)) == [LINES["sms_exit"]]
     say(messaging_gateway, "the conversation now", number)
-    purge_delivery_records(messaging_gateway)
+    purge_delivery_records(messaging_gateway.settings)
     contacts_before = stored_contacts(messaging_gateway)
 
     assert messages(twilio_post(messaging_gateway.url, message)) == []
