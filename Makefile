@@ -38,12 +38,14 @@ DANGER_INPUTS := requirements/danger-build.txt requirements/danger-build.lock \
 	$(wildcard data/nlu/*.yml) channels/danger/training.yml channels/danger/build.py \
 	channels/danger/examples.py channels/danger/semantic.py
 
-.PHONY: help install run staff-user rotate-keys telegram-webhook test lint validate test-stories test-nlu test-actions test-app bench browser clean
+.PHONY: help install run staff-user rotate-keys backup restore telegram-webhook test lint validate test-stories test-nlu test-actions test-app bench browser clean
 
 help:
 	@echo "make run    start the product on embedded defaults (sets itself up on first use)"
 	@echo "make test   run every test (lint, Rasa data and stories, NLU cross-validation, pytest)"
 	@echo "make bench  measure latency and throughput (see bench/)"
+	@echo "make backup   seal the database and its keys to QD_BACKUP_PUBLIC_KEY (BACKUP_DIR=...)"
+	@echo "make restore FROM=folder [FORCE=1]  restore one with QD_BACKUP_KEY(_FILE); see README"
 	@echo "make telegram-webhook  tell Telegram where to send the bot's messages (see README)"
 
 install: $(APP_VENV)/.installed $(RASA_VENV)/.installed
@@ -94,6 +96,18 @@ telegram-webhook: $(APP_VENV)/.installed
 # After putting a new key first in QD_MASTER_KEYS (old one still listed): re-wrap every data key.
 rotate-keys: $(APP_VENV)/.installed
 	$(PY) -m ops.dev_secrets $(PY) -m api.crypto rotate
+
+# Encrypted backups (README "Backups"): two files sealed to QD_BACKUP_PUBLIC_KEY, in a new
+# folder under BACKUP_DIR. The default is on this machine: copy each backup off it.
+BACKUP_DIR ?= $(VAR)/backups
+backup: $(APP_VENV)/.installed
+	$(PY) -m ops.dev_secrets $(PY) -m ops.backup create --to "$(BACKUP_DIR)"
+
+# Restore one (the gateway stopped): then migrations run and retention is applied again at once.
+# Not under ops.dev_secrets: a fresh install's generated keys are not the backup's.
+restore: $(APP_VENV)/.installed
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=backup-folder [FORCE=1]" >&2; exit 2; }
+	$(PY) -m ops.backup restore "$(FROM)" $(if $(FORCE),--force)
 
 # Check the hash-chained audit log: "audit chain intact: N events", or where it is broken (exit 1).
 .PHONY: audit-verify retention
