@@ -1,7 +1,10 @@
 """Development secrets, generated once on first run so a fresh clone starts without set-up.
 
-Production sets the same variables from its secret store; a variable already in the environment
-always wins over the file. The file lives under var/ (git-ignored) with mode 0600.
+Production (QD_ENV=production) sets the same variables, or their `*_FILE` twins, from its secret
+store, and this file is then neither made nor read: it sits under var/ beside the database, so a
+backup of var/ would hold the keys with the ciphertext (the gateway and key commands also refuse
+its values in production: api/crypto/production.py). In development a variable already in the
+environment always wins over the file. The file lives under var/ (git-ignored) with mode 0600.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import os
 import secrets
 import sys
 from pathlib import Path
+
+from api.secret_files import DEV_SECRETS_FILE, SecretFileError, read_env_file, resolve_secret_files
 
 
 def _key() -> str:
@@ -39,18 +44,19 @@ def ensure(path: Path) -> dict[str, str]:
     return read(path)
 
 
-def read(path: Path) -> dict[str, str]:
-    """`NAME=value` lines; blank lines, comments and empty values are skipped."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
-    return {name.strip(): value.strip() for name, value in pairs if value.strip()}
+read = read_env_file
 
 
 def environment(path: Path, dotenv: Path | None = None) -> dict[str, str]:
-    """The process environment, completed from `dotenv` (a landlord's `.env`, if it exists) and
-    then from the development secrets: the environment wins, then `.env`, then the dev file."""
+    """The process environment, completed from `dotenv` (a landlord's `.env`, if it exists) and,
+    in development only, from the development secrets: the environment wins, then `.env`, then
+    the dev file. Each `X_FILE` secret is also given as `X`, for Rasa and the action server,
+    which read only `X`; a secret given either way is never taken from the dev file."""
     local = read(dotenv) if dotenv is not None and dotenv.is_file() else {}
-    return {**ensure(path), **local, **{k: v for k, v in os.environ.items() if v}}
+    given = resolve_secret_files({**local, **{k: v for k, v in os.environ.items() if v}})
+    if given.get("QD_ENV") == "production":
+        return given
+    return {**ensure(path), **given}
 
 
 def main(argv: list[str]) -> int:
@@ -61,7 +67,11 @@ def main(argv: list[str]) -> int:
         return 2
     root = Path(__file__).resolve().parent.parent
     var_dir = Path(os.environ.get("QD_VAR_DIR", root / "var"))
-    env = environment(var_dir / "dev-secrets.env", root / ".env")
+    try:
+        env = environment(var_dir / DEV_SECRETS_FILE, root / ".env")
+    except SecretFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     os.execvpe(argv[0], argv, env)  # noqa: S606
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.audit.verify import Anchor, verify
 from api.crypto.keys import KeyConfigError, hash_key_from
+from api.crypto.production import settings_for_keys
 from api.db import session_factory
-from api.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    settings = Settings()
     try:
+        settings = settings_for_keys()
         hash_key = hash_key_from(settings)
     except KeyConfigError as error:
         print(f"error: {error}", file=sys.stderr)

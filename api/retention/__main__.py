@@ -11,17 +11,17 @@ import sys
 
 from api.audit.service import Auditor
 from api.crypto.keys import KeyConfigError
+from api.crypto.production import settings_for_keys
 from api.db import migrate, session_factory, utcnow
 from api.retention.service import purge
-from api.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
     if argv:
         print("usage: python -m api.retention", file=sys.stderr)
         return 2
-    settings = Settings()
     try:
+        settings = settings_for_keys()
         auditor = Auditor.from_settings(settings)
     except KeyConfigError as error:
         print(f"error: {error}", file=sys.stderr)

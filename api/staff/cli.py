@@ -15,9 +15,9 @@ import sys
 
 from api.cases.service import CaseKeys
 from api.crypto.keys import KeyConfigError, hash_key_from, keyring_from
+from api.crypto.production import settings_for_keys
 from api.db import migrate, session_factory, utcnow
 from api.org.profile import profile_for
-from api.settings import Settings
 from api.staff.credentials import provisioning_uri
 from api.staff.models import ROLES
 from api.staff.service import DEFAULT_TEAM, AccountError, create_user, disable_user
@@ -43,8 +43,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
     try:
+        settings = settings_for_keys()
         keys = CaseKeys(keyring=keyring_from(settings), hash_key=hash_key_from(settings))
     except KeyConfigError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -13,7 +13,15 @@ from api.cases.models import Case
 from api.cases.schemas import CaseIn
 from api.cases.service import CaseKeys, create_case, open_contact, open_report
 from api.crypto.__main__ import main as crypto_main
-from api.crypto.envelope import DecryptionError, new_data_key, open_value, rotate, seal_value
+from api.crypto.envelope import (
+    DecryptionError,
+    new_data_key,
+    open_column,
+    open_value,
+    rotate,
+    seal_value,
+    unwrap,
+)
 from api.crypto.keys import (
     KeyConfigError,
     hash_key_from,
@@ -27,6 +35,9 @@ from api.db import utcnow
 from api.deadlines import WorkingCalendar
 from api.org.profile import profile_for
 from api.settings import Settings
+from api.staff.models import StaffUser
+from api.staff.service import create_user
+from channels.messaging import contacts
 
 
 def random_key() -> str:
@@ -143,6 +154,62 @@ def test_rotation_command(migrated: Settings, db: Session, monkeypatch: pytest.M
     assert crypto_main(["rotate"]) == 0
     db.expire_all()
     assert {k.master_key_id for k in db.query(DataKey)} == {"k9"}
+
+
+def test_the_rotation_runbook_rewraps_every_data_key_and_all_opens_without_the_old_key(
+    db: Session,
+    migrated: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """README's steps, every kind of sealed record (case, staff TOTP, messaging address)."""
+    old, new_key = migrated.master_keys.get_secret_value(), random_key()
+    keys = keys_for(migrated)
+    case = store_case(db, migrated, what_happening="before the rotation")
+    user, totp = create_user(
+        db, keys, email="lead@landlord.example", role="manager",
+        password="tangerine oblique harbour quiver 76", now=utcnow(),
+    )  # fmt: skip
+    contacts.touch(
+        db, keys.keyring, pseudonym="sms-1", channel="sms", address="+447700900123",
+        reply_from=None, now=utcnow(),
+    )  # fmt: skip
+    db.commit()
+    # 1. The new key first, the old one after it; 2. every replica restarted with them.
+    both = migrated.model_copy(update={"master_keys": SecretStr(f"k2:{new_key},{old}")})
+    restarted = store_case(db, both, what_happening="after the restart")
+    # 3. make rotate-keys (what it runs, with the same environment).
+    monkeypatch.setenv("QD_VAR_DIR", str(migrated.var_dir))
+    monkeypatch.setenv("QD_MASTER_KEYS", f"k2:{new_key},{old}")
+    assert crypto_main(["rotate"]) == 0
+    assert "re-wrapped 3 data keys with master key 'k2'" in capsys.readouterr().out
+    # A replica that missed the restart still wraps with the old key: a second run catches it.
+    straggler = store_case(db, migrated, what_happening="from a replica not restarted")
+    assert crypto_main(["rotate"]) == 0
+    assert "re-wrapped 1 data keys" in capsys.readouterr().out
+    assert crypto_main(["rotate"]) == 0
+    assert "re-wrapped 0 data keys" in capsys.readouterr().out
+
+    # 4. The old key removed: every data key and every sealed value still opens.
+    new_only = parse_master_keys(f"k2:{new_key}")
+    db.expire_all()
+    data_keys = db.query(DataKey).all()
+    assert len(data_keys) == 5 and {row.master_key_id for row in data_keys} == {"k2"}
+    assert all(unwrap(new_only, row).id == row.id for row in data_keys)
+    for stored, text in (
+        (case, "before the rotation"),
+        (restarted, "after the restart"),
+        (straggler, "from a replica not restarted"),
+    ):
+        assert open_report(db, new_only, stored)["what_happening"] == text
+    staff = db.get(StaffUser, user.id)
+    assert staff is not None
+    sealed_totp = (StaffUser.__tablename__, "sealed_totp", staff.id, staff.sealed_totp)
+    assert open_column(db, new_only, staff.data_key_id, *sealed_totp) == totp
+    contact = contacts.load(db, new_only, "sms-1")
+    assert contact is not None and contact.address == "+447700900123"
+    with pytest.raises(KeyConfigError, match="k2"):
+        open_column(db, keyring_from(migrated), staff.data_key_id, *sealed_totp)
 
 
 def test_old_wrapped_key_cannot_be_read_with_only_a_new_key(
