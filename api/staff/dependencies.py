@@ -12,12 +12,18 @@ from sqlalchemy.orm import Session
 
 from api.cases.dependencies import case_keys
 from api.cases.service import CaseKeys
+from api.crypto.keys import KeyConfigError, hash_key_from
 from api.db import get_session, utcnow
 from api.settings import Settings, current_settings
 from api.staff.models import StaffUser
 from api.staff.service import SessionPolicy, csrf_token, resume_session
 
 SESSION_COOKIE = "__Host-qd_session"
+#: The sign-in form's CSRF token is derived from this short-lived cookie (before any session).
+PRE_SESSION_COOKIE = "__Host-qd_sign_in"
+#: Set at a successful sign-in: this browser signed in to that account before (api.throttle).
+DEVICE_COOKIE = "__Host-qd_device"
+SIGN_IN_FIELDS = ("email", "password", "code", "csrf_token")
 LOGIN_PATH = "/staff/login"
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -27,6 +33,41 @@ class SignedIn:
     user: StaffUser
     session_token: str
     csrf: str
+
+
+@dataclass(frozen=True)
+class SignInForm:
+    email: str
+    password: str
+    code: str
+    csrf_token: str
+
+
+async def sign_in_form(request: Request) -> SignInForm:
+    """The sign-in fields as text, a missing or unreadable one (a file, a broken body) empty.
+
+    Read here rather than by FastAPI's form validation, whose 400 and 422 answers the throttle
+    never saw: a malformed sign-in is a counted failure with a wrong password's answer. (The
+    body's size is already bounded app-wide, and that 413 is let through.)
+    """
+    try:
+        form = await request.form(max_files=0, max_fields=len(SIGN_IN_FIELDS) * 2)
+    except HTTPException as error:
+        if error.status_code != status.HTTP_400_BAD_REQUEST:
+            raise
+        return SignInForm("", "", "", "")
+    fields = {name: form.get(name) for name in SIGN_IN_FIELDS}
+    return SignInForm(**{name: v if isinstance(v, str) else "" for name, v in fields.items()})
+
+
+def sign_in_hash_key(settings: Annotated[Settings, Depends(current_settings)]) -> bytes:
+    """The hash key alone: the sign-in page needs no master key, so it stays up without one."""
+    try:
+        return hash_key_from(settings)
+    except KeyConfigError:
+        raise HTTPException(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE, detail="Sign-in is not configured."
+        ) from None
 
 
 def session_policy(settings: Annotated[Settings, Depends(current_settings)]) -> SessionPolicy:

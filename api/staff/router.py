@@ -1,12 +1,22 @@
 """Staff pages: sign in and sign out. Server-rendered, no JavaScript; the queue and the cases
-are in `api.casework.pages`."""
+are in `api.casework.pages`.
+
+The sign-in form carries a CSRF token bound to a short-lived pre-session cookie; a post without
+it, or with another one, is refused (403) before any credential is looked at, and counts for
+nothing. Past that check, every answer but success is the same 401 page, malformed fields
+included, and is a counted failure; a try during a backoff gets 429 and the wait.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hmac
+import math
+import secrets
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
@@ -14,19 +24,57 @@ from sqlalchemy.orm import Session
 from api.cases.dependencies import case_keys
 from api.cases.service import CaseKeys
 from api.db import get_session, utcnow
-from api.staff.dependencies import SESSION_COOKIE, SignedIn, checked_csrf
-from api.staff.service import LoginOutcome, end_session, login, start_session
+from api.staff.dependencies import (
+    DEVICE_COOKIE,
+    PRE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    SignedIn,
+    SignInForm,
+    checked_csrf,
+    sign_in_form,
+    sign_in_hash_key,
+)
+from api.staff.service import (
+    LoginOutcome,
+    end_session,
+    login,
+    sign_in_form_token,
+    start_session,
+)
 
 router = APIRouter(prefix="/staff", tags=["staff"])
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STYLESHEET = Path(__file__).parent / "static" / "staff.css"
 
 FAILED_MESSAGE = "Those details did not work. Check them and try again."
-THROTTLED_MESSAGE = "Too many attempts. Wait 15 minutes, then try again."
+THROTTLED_MESSAGE = "Too many tries. Wait {wait}, then try again."
+EXPIRED_MESSAGE = "This page had expired. Enter your details again."
+#: Long enough to read the page and find the authenticator app, short enough to be worthless
+#: when left behind on a shared computer.
+PRE_SESSION_SECONDS = 60 * 60
+#: A member of staff back from a long leave is still known on their own computer.
+DEVICE_SECONDS = 400 * 24 * 60 * 60
+_COOKIE = {"path": "/", "secure": True, "httponly": True, "samesite": "strict"}
 
 
-def _login_page(request: Request, error: str | None = None, code: int = 200) -> Response:
-    return templates.TemplateResponse(request, "login.html", {"error": error}, status_code=code)
+def _login_page(
+    request: Request,
+    hash_key: bytes,
+    error: str | None = None,
+    code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The form, with a token for the browser's pre-session cookie (made now if it has none)."""
+    pre_session = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(32)
+    response = templates.TemplateResponse(
+        request,
+        "login.html",
+        {"error": error, "csrf_token": sign_in_form_token(hash_key, pre_session)},
+        status_code=code,
+        headers=headers,
+    )
+    response.set_cookie(PRE_SESSION_COOKIE, pre_session, max_age=PRE_SESSION_SECONDS, **_COOKIE)
+    return response
 
 
 @router.get("/staff.css", include_in_schema=False)
@@ -36,33 +84,66 @@ def stylesheet() -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> Response:
-    return _login_page(request)
+def login_form(request: Request, hash_key: Annotated[bytes, Depends(sign_in_hash_key)]) -> Response:
+    return _login_page(request, hash_key)
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post(
+    "/login",
+    response_class=HTMLResponse,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            name: {"type": "string"}
+                            for name in ("email", "password", "code", "csrf_token")
+                        },
+                    }
+                }
+            }
+        }
+    },
+)
 def login_submit(
     request: Request,
     session: Annotated[Session, Depends(get_session)],
     keys: Annotated[CaseKeys, Depends(case_keys)],
-    email: Annotated[str, Form(max_length=320)],
-    password: Annotated[str, Form(max_length=1024)],
-    code: Annotated[str, Form(max_length=12)],
+    form: Annotated[SignInForm, Depends(sign_in_form)],
 ) -> Response:
-    address = request.client.host if request.client else "unknown"
+    pre_session = request.cookies.get(PRE_SESSION_COOKIE, "")
+    expected = sign_in_form_token(keys.hash_key, pre_session).encode()
+    if not pre_session or not hmac.compare_digest(form.csrf_token.encode(), expected):
+        return _login_page(request, keys.hash_key, EXPIRED_MESSAGE, status.HTTP_403_FORBIDDEN)
     now = utcnow()
-    outcome, user = login(
-        session, keys, email=email, password=password, code=code, address=address, now=now
+    result = login(
+        session,
+        keys,
+        email=form.email,
+        password=form.password,
+        code=form.code,
+        address=request.client.host if request.client else "unknown",
+        now=now,
+        device=request.cookies.get(DEVICE_COOKIE),
     )
-    if outcome is LoginOutcome.THROTTLED:
-        return _login_page(request, THROTTLED_MESSAGE, status.HTTP_429_TOO_MANY_REQUESTS)
-    if user is None:
-        return _login_page(request, FAILED_MESSAGE, status.HTTP_401_UNAUTHORIZED)
-    token = start_session(session, user, now, replaces=request.cookies.get(SESSION_COOKIE))
+    if result.outcome is LoginOutcome.THROTTLED:
+        seconds = math.ceil(result.wait.total_seconds())
+        return _login_page(
+            request,
+            keys.hash_key,
+            THROTTLED_MESSAGE.format(wait=_how_long(result.wait)),
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            {"Retry-After": str(seconds)},
+        )
+    if result.user is None or result.device is None:
+        return _login_page(request, keys.hash_key, FAILED_MESSAGE, status.HTTP_401_UNAUTHORIZED)
+    token = start_session(session, result.user, now, replaces=request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/staff/queue", status_code=status.HTTP_303_SEE_OTHER)
-    response.set_cookie(
-        SESSION_COOKIE, token, path="/", secure=True, httponly=True, samesite="strict"
-    )
+    response.set_cookie(SESSION_COOKIE, token, **_COOKIE)
+    response.set_cookie(DEVICE_COOKIE, result.device, max_age=DEVICE_SECONDS, **_COOKIE)
+    response.delete_cookie(PRE_SESSION_COOKIE, **_COOKIE)
     return response
 
 
@@ -71,7 +152,16 @@ def logout(
     session: Annotated[Session, Depends(get_session)],
     who: Annotated[SignedIn, Depends(checked_csrf)],
 ) -> Response:
+    """Ends the session; the known-device cookie stays, as it is no way in on its own."""
     end_session(session, who.session_token)
     response = RedirectResponse("/staff/login", status_code=status.HTTP_303_SEE_OTHER)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    response.delete_cookie(SESSION_COOKIE, **_COOKIE)
     return response
+
+
+def _how_long(wait: dt.timedelta) -> str:
+    seconds = math.ceil(wait.total_seconds())
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
