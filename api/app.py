@@ -16,6 +16,7 @@ from api.casework.pages import router as casework_pages_router
 from api.crypto.keys import key_problems
 from api.db import migrate
 from api.errors import validation_error_without_input
+from api.internal_listener import InternalRoutesOnPrivateListener
 from api.org.profile import profile_for
 from api.org.router import router as org_router
 from api.retention.worker import RetentionWorker
@@ -86,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if given:
         app.dependency_overrides[current_settings] = lambda: settings
+    if settings.internal_port is not None:  # the case service's write path: loopback only
+        app.add_middleware(InternalRoutesOnPrivateListener, internal_port=settings.internal_port)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
     routers = (web_router, twilio_router, telegram_router, health_router, org_router)

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("QD_RASA_URLS", "QD_RASA_URL", "rasa_url"),
     )
     actions_url: str = "http://127.0.0.1:5055"
+    # The private listener (loopback) that alone serves /internal/*; None: one listener serves
+    # all (api/internal_listener.py). `make run` sets it (ops/gateway.py).
+    internal_port: int | None = Field(default=None, gt=0, lt=65536)
+    # Addresses of the reverse proxy whose X-Forwarded-For/-Proto the gateway believes, comma-
+    # separated; empty: none, each request's address is its connection's (ops/gateway.py).
+    forwarded_allow_ips: str = ""
     rasa_timeout_seconds: float = 20.0
     session_idle_minutes: int = 30
     # The web chat clears itself after this long without a key press, click or reply (a warning

@@ -223,7 +223,11 @@ def main() -> int:
     bench_dir = var_dir / "bench"
     share_danger_model(var_dir, bench_dir)
     ports = Ports(
-        rasa=free_port(), actions=free_port(), gateway=free_port(), gateway_host="127.0.0.1"
+        rasa=free_port(),
+        actions=free_port(),
+        gateway=free_port(),
+        gateway_host="127.0.0.1",
+        internal=free_port(),
     )
     telegram_api = StandInTelegram()
     stock = StockBot(bench_dir, port=free_port())

@@ -42,7 +42,8 @@ def main() -> int:
     var_dir = Path(os.environ.get("QD_VAR_DIR", ROOT / "var")).resolve()
     port = int(os.environ.get("PORT", "8000"))
     env = environment_with(var_dir, ROOT / ".env")
-    stack = Stack(var_dir=var_dir, env=env, ports=Ports(gateway=port))
+    internal = int(env.get("QD_INTERNAL_PORT") or port + 1)  # loopback: /internal/* only
+    stack = Stack(var_dir=var_dir, env=env, ports=Ports(gateway=port, internal=internal))
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt

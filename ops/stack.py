@@ -71,6 +71,8 @@ class Ports:
     actions: int = 5055
     gateway: int = 8000
     gateway_host: str = "0.0.0.0"  # noqa: S104 - the gateway is the one public listener
+    internal: int = 8001
+    """The gateway's loopback listener, the only one serving /internal/* (the action server's)."""
 
 
 @dataclass
@@ -92,9 +94,10 @@ class Stack:
             self.rasa_workers = default_rasa_workers(self.env)
         if self.assistant_nice is None:
             self.assistant_nice = assistant_niceness(self.env)
-        clash = set(self.rasa_ports) & {self.ports.actions, self.ports.gateway}
+        ports = [*self.rasa_ports, self.ports.actions, self.ports.gateway, self.ports.internal]
+        clash = sorted({port for port in ports if ports.count(port) > 1})
         if clash:
-            raise ValueError(f"Rasa worker ports {sorted(clash)} are taken by another part")
+            raise ValueError(f"ports {clash} are given to more than one part")
 
     @property
     def gateway_url(self) -> str:
@@ -130,7 +133,8 @@ class Stack:
             "QD_RASA_URL": self.rasa_url,
             "QD_RASA_URLS": ",".join(self.rasa_urls),
             "QD_ACTIONS_URL": f"http://127.0.0.1:{self.ports.actions}",
-            "QD_CASE_SERVICE_URL": self.gateway_url,
+            "QD_CASE_SERVICE_URL": f"http://127.0.0.1:{self.ports.internal}",
+            "QD_INTERNAL_PORT": str(self.ports.internal),
             "RASA_TELEMETRY_ENABLED": "false",
             "RASA_CACHE_DIRECTORY": str(self.var_dir / "rasa-cache"),
             "SANIC_HOST": "127.0.0.1",
@@ -157,9 +161,8 @@ class Stack:
             ],
             **rasa,
             GATEWAY: [
-                sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app",
+                sys.executable, "-m", "ops.gateway",
                 "--host", self.ports.gateway_host, "--port", str(self.ports.gateway),
-                "--no-access-log", "--log-level", "warning",
             ],
         }  # fmt: skip
 

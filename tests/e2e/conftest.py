@@ -130,7 +130,11 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
         "TELEGRAM_API_BASE_URL": f"{telegram_server.url}/bot",
     }
     ports = Ports(
-        rasa=free_port(), actions=free_port(), gateway=free_port(), gateway_host="127.0.0.1"
+        rasa=free_port(),
+        actions=free_port(),
+        gateway=free_port(),
+        gateway_host="127.0.0.1",
+        internal=free_port(),
     )
     stack = Stack(var_dir=var_dir, env=env, ports=ports, model=MODEL)
     stack.start()
