@@ -43,21 +43,35 @@ from api.backup.service import (
 )
 from api.cases.service import CaseKeys
 from api.crypto.keys import KeyConfigError
+from api.crypto.production import require_safe_keys
 from api.db import utcnow
+from api.secret_files import SecretFileError, read_env_file, read_secret_file
 from api.settings import REPO_ROOT, Settings
 from ops import dev_secrets
 
 DEV_SECRETS = "dev-secrets.env"
 
 
+def _settings() -> Settings:
+    """The environment's settings, completed from a local `.env` (restore runs without
+    ops.dev_secrets: a fresh install's generated keys are not the backup's). In production an
+    unsafe key (a development one, a key file beside the data) is refused."""
+    try:
+        settings = Settings(_env_file=REPO_ROOT / ".env")  # type: ignore[call-arg]
+    except SecretFileError as error:
+        raise KeyConfigError(str(error)) from None
+    require_safe_keys(settings)
+    return settings
+
+
 def _identity(settings: Settings) -> X25519PrivateKey:
-    if settings.backup_key_file is not None:
-        try:
-            text = settings.backup_key_file.read_text(encoding="utf-8")
-        except OSError as error:
-            raise BackupKeyError(f"QD_BACKUP_KEY_FILE cannot be read: {error.strerror}") from None
-        return parse_secret(text, "QD_BACKUP_KEY_FILE")
-    return parse_secret(settings.backup_key.get_secret_value())
+    if settings.backup_key_file is None:
+        return parse_secret(settings.backup_key.get_secret_value())
+    try:
+        text = read_secret_file(settings.backup_key_file, "QD_BACKUP_KEY_FILE")
+    except SecretFileError as error:
+        raise BackupKeyError(str(error)) from None
+    return parse_secret(text, "QD_BACKUP_KEY_FILE")
 
 
 def _env_text(values: dict[str, str]) -> bytes:
@@ -77,7 +91,7 @@ def _write_env_file(path: Path, values: dict[str, str]) -> None:
 def _install_dev_keys(settings: Settings, keys: CaseKeys) -> Path:
     """Put the backup's keys into the development secrets, keeping its other values."""
     path = settings.var_dir / DEV_SECRETS
-    current = dev_secrets.read(path) if path.is_file() else dev_secrets.generate()
+    current = read_env_file(path) if path.is_file() else dev_secrets.generate()
     _write_env_file(path, {**current, **key_values(keys)})
     return path
 
@@ -100,6 +114,15 @@ def _create(settings: Settings, to: Path) -> int:
 def _restore(settings: Settings, folder: Path, force: bool) -> int:
     identity = _identity(settings)
     configured = _keys_configured(settings)
+    if not configured and settings.env == "production":
+        print(
+            "refused: QD_ENV=production and no QD_MASTER_KEYS or QD_HASH_KEY is configured: "
+            "put the backup's keys in your secret store first (python -m ops.backup export-keys "
+            "FOLDER FILE writes them to a new 0600 file); they are never written under the "
+            "data directory in production.",
+            file=sys.stderr,
+        )
+        return 1
     if configured:
         _, keys = read_keyring(folder, identity)
         problem = environment_keys_problem(settings, keys)
@@ -152,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"QD_BACKUP_KEY={secret}    # keep offline: only restoring needs it")
         print(f"QD_BACKUP_PUBLIC_KEY={public}")
         return 0
-    settings = Settings(_env_file=REPO_ROOT / ".env")  # type: ignore[call-arg]
     try:
+        settings = _settings()
         if args.command == "create":
             return _create(settings, args.to or settings.var_dir / "backups")
         if args.command == "restore":

@@ -41,9 +41,9 @@ from api.crypto.keys import hash_key_from, keyring_from
 from api.crypto.models import DataKey
 from api.db import dispose_engines, migrate, session_factory, utcnow
 from api.retention.service import CASE_DELETED, purge
+from api.secret_files import read_env_file
 from api.settings import REPO_ROOT, Settings
 from ops import backup as cli
-from ops import dev_secrets
 from tests.api.casework_world import CANARY, World, build_world
 
 DAY = dt.timedelta(days=1)
@@ -257,6 +257,7 @@ def cli_env(instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     key_file = tmp_path / "backup.key"
     raw = instance.identity.private_bytes_raw()
     key_file.write_text(sealed.SECRET_PREFIX + base64.urlsafe_b64encode(raw).decode())
+    key_file.chmod(0o600)
     for name, value in {
         "QD_VAR_DIR": str(var_dir),
         "QD_DATABASE_URL": f"sqlite:///{var_dir / 'quietdoor.db'}",
@@ -264,6 +265,7 @@ def cli_env(instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         "QD_MASTER_KEYS": "",
         "QD_HASH_KEY": "",
         "QD_RETENTION_CLOSED_CASE_DAYS": str(RETENTION_DAYS),
+        "QD_ENV": "development",
     }.items():
         monkeypatch.setenv(name, value)
     return var_dir
@@ -287,10 +289,31 @@ def test_a_development_restore_installs_the_backups_keys(
     assert "retention re-applied" in capsys.readouterr().out
     secrets_file = cli_env / cli.DEV_SECRETS
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
-    values = dev_secrets.read(secrets_file)
+    values = read_env_file(secrets_file)
     assert values["QD_MASTER_KEYS"] == instance.settings.master_keys.get_secret_value()
     assert values["QD_HASH_KEY"] == instance.settings.hash_key.get_secret_value()
     assert values["QD_SERVICE_TOKEN"], "the other development secrets are kept or made"
+
+
+def test_production_never_writes_the_backups_keys_under_the_data_directory(
+    instance: Instance,
+    cli_env: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QD_ENV", "production")
+    assert cli.main(["restore", str(instance.folder)]) == 1
+    assert "put the backup's keys in your secret store" in capsys.readouterr().err
+    assert not (cli_env / "quietdoor.db").exists()
+    assert not (cli_env / cli.DEV_SECRETS).exists()
+
+
+def test_a_backup_key_file_others_can_read_is_refused(
+    instance: Instance, cli_env: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "backup.key").chmod(0o644)
+    assert cli.main(["restore", str(instance.folder)]) == 2
+    assert "chmod 600" in capsys.readouterr().err
 
 
 def test_configured_keys_that_cannot_open_the_backup_refuse_the_restore(
