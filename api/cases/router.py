@@ -54,6 +54,7 @@ def post_case(
         alert_recipients=settings.alert_email_list,
         now=now,
         follow_up_code_days=settings.follow_up_code_days,
+        reports_per_address_per_day=settings.web_chat_reports_per_day_per_address,
     )
     case = result.case
     if result.created:

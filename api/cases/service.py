@@ -2,6 +2,8 @@
 
 If anything fails before the commit, neither the case nor its alert exists, and the caller's retry
 (with the same idempotency key) starts clean; a retry after a commit gets the same case back.
+A web report past the day's cap for its address is stored and marked for review, with no alert
+(api/cases/report_cap.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from api.alerts.service import queue_alert
 from api.audit.service import Auditor
 from api.cases.codes import follow_up_hash, new_follow_up_code, new_reference
 from api.cases.models import Case
+from api.cases.report_cap import review_reason
 from api.cases.schemas import CONTACT_FIELDS, REPORT_FIELDS, CaseIn
 from api.crypto.envelope import new_data_key, open_column, seal_value
 from api.crypto.hashing import keyed_hash
@@ -30,6 +33,10 @@ IDEMPOTENCY_PURPOSE = "case-idempotency-key"
 CREATE_ATTEMPTS = 3
 #: How long a follow-up code works (QD_FOLLOW_UP_CODE_DAYS); callers pass the setting.
 FOLLOW_UP_CODE_DAYS: int = Settings.model_fields["follow_up_code_days"].default
+#: Web reports a day from one address that alert anyone (QD_WEB_CHAT_REPORTS_PER_DAY_PER_ADDRESS).
+REPORTS_PER_ADDRESS_PER_DAY: int = Settings.model_fields[
+    "web_chat_reports_per_day_per_address"
+].default
 
 
 @dataclass(frozen=True)
@@ -69,11 +76,13 @@ def create_case(
     alert_recipients: list[str],
     now: dt.datetime,
     follow_up_code_days: int = FOLLOW_UP_CODE_DAYS,
+    reports_per_address_per_day: int = REPORTS_PER_ADDRESS_PER_DAY,
 ) -> CreatedCase:
     """Store a report once per idempotency key, with its alert and outbox messages.
 
     A follow-up code, when one is issued, works for `follow_up_code_days` (then retention
-    deletes its hash).
+    deletes its hash). A web report past `reports_per_address_per_day` from its address gets
+    no alert and is marked for review instead.
     """
     code_expires_at = now + dt.timedelta(days=follow_up_code_days)
     idempotency_hash = keyed_hash(keys.hash_key, IDEMPOTENCY_PURPOSE, report.idempotency_key)
@@ -81,9 +90,13 @@ def create_case(
         existing = _by_idempotency_hash(session, idempotency_hash)
         if existing is not None:
             return _repeated(session, existing, keys, code_expires_at, now)
+        # Counted before the case is added: its statements would flush the case outside the try.
+        review = review_reason(session, report.address_key, now, reports_per_address_per_day)
         case, code = _build_case(report, keys, calendar, idempotency_hash, now, session)
         case.follow_up_expires_at = code_expires_at if code else None
-        queue_alert(session, case, alert_recipients, now)
+        case.review_reason = review
+        if review is None:
+            queue_alert(session, case, alert_recipients, now)
         try:
             _audit(session, keys, "case.create", case, now)  # flushes: a clash is raised here
             session.commit()
