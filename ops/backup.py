@@ -140,7 +140,9 @@ def _restore(settings: Settings, folder: Path, force: bool) -> int:
         f"restored backup {done.backup_id} of {done.created_at:%Y-%m-%d %H:%M} UTC "
         f"(schema {done.schema_revision}); retention re-applied: "
         f"{done.retention.cases_deleted} closed cases deleted, "
-        f"{done.retention.codes_expired} follow-up codes expired"
+        f"{done.retention.codes_expired} follow-up codes expired; "
+        f"{done.contacts_forgotten} messaging contacts forgotten and {done.sessions_ended} "
+        "staff sessions ended (either may have ended since the backup)"
     )
     if configured:
         print("the configured QD_MASTER_KEYS and QD_HASH_KEY open it")

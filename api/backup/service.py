@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from api.audit.service import Auditor
 from api.backup import database
 from api.backup.sealed import create_private, open_sealed, open_small, seal
 from api.cases.service import CaseKeys
-from api.crypto.envelope import unwrap
+from api.crypto.envelope import DecryptionError, unwrap
 from api.crypto.keys import (
     KeyConfigError,
     hash_key_from,
@@ -44,6 +44,9 @@ from api.crypto.models import DataKey
 from api.db import alembic_config, dispose_engines, migrate, session_factory
 from api.retention.service import RetentionResult, purge
 from api.settings import Settings
+from api.staff.models import StaffSession
+from channels.messaging import contacts
+from channels.messaging.models import MessagingContact
 
 FORMAT = 1
 DATABASE_FILE = "database.qdbackup"
@@ -64,6 +67,8 @@ class Restored:
     schema_revision: str
     keys: CaseKeys
     retention: RetentionResult
+    contacts_forgotten: int
+    sessions_ended: int
 
 
 def key_values(keys: CaseKeys) -> dict[str, str]:
@@ -87,7 +92,12 @@ def check_keys_open(session: Session, keys: CaseKeys) -> None:
         row = session.scalars(
             select(DataKey).where(DataKey.master_key_id == master_key_id).limit(1)
         ).one()
-        unwrap(keys.keyring, row)
+        try:
+            unwrap(keys.keyring, row)
+        except (KeyConfigError, DecryptionError) as error:
+            raise BackupRefused(
+                f"the keys do not open the data keys under master key {master_key_id!r}: {error}"
+            ) from None
 
 
 def create_backup(
@@ -113,14 +123,19 @@ def create_backup(
     backup_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder = backup_dir / f"quietdoor-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
     folder.mkdir(mode=0o700)
-    seal(
-        folder / KEYRING_FILE, recipient, "keyring", manifest, json.dumps(key_values(keys)).encode()
-    )
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     snapshot = settings.var_dir / f".backup-{manifest['backup_id']}.tmp"
+    keyring = json.dumps(key_values(keys)).encode()
     try:
+        seal(folder / KEYRING_FILE, recipient, "keyring", manifest, keyring)
         database.dump(settings, snapshot)
         seal(folder / DATABASE_FILE, recipient, "database", manifest, snapshot)
+    except BaseException:
+        # Half a backup is no backup: leave nothing that looks like one.
+        for path in folder.iterdir():
+            path.unlink()
+        folder.rmdir()
+        raise
     finally:
         database.remove(snapshot)
     return folder
@@ -196,9 +211,9 @@ def restore(
     Refuses, changing nothing, if either file was changed or sealed to another key, if the two
     files are from different backups, if the backup is older than the retention period, or if a
     database is already there and `force` is not given (stop the gateway first). Afterwards the
-    database is migrated to this version, every case past retention is deleted again with its
-    data key, expired follow-up codes are forgotten again, and a `backup.restored` event is
-    chained to the audit log.
+    database is migrated to this version, a `backup.restored` event is chained to the audit log,
+    every case past retention is deleted again with its data key, expired follow-up codes are
+    forgotten again, and so is every messaging contact and staff session (see below).
     """
     manifest, keys = read_keyring(folder, identity)
     _check_manifest(settings, manifest, now)
@@ -236,6 +251,7 @@ def restore(
         )
         session.commit()
         retention = purge(session, now, settings, auditor=auditor)
+        contacts_forgotten, sessions_ended = _end_what_may_have_ended(session)
         check_keys_open(session, keys)
     return Restored(
         backup_id=backup_id,
@@ -243,4 +259,22 @@ def restore(
         schema_revision=str(manifest["schema_revision"]),
         keys=keys,
         retention=retention,
+        contacts_forgotten=contacts_forgotten,
+        sessions_ended=sessions_ended,
     )
+
+
+def _end_what_may_have_ended(session: Session) -> tuple[int, int]:
+    """Forget every messaging contact and end every staff session the backup holds.
+
+    Either may have been ended since the backup and no record says which: a person who used
+    quick exit or sent STOP must not have their number and its key brought back, nor a member
+    of staff who signed out their session. Little is lost: a contact lasts 48 idle hours anyway
+    (the next message starts afresh) and staff sign in again.
+    """
+    pseudonyms = list(session.scalars(select(MessagingContact.pseudonym)))
+    for pseudonym in pseudonyms:
+        contacts.forget(session, pseudonym)
+    sessions_ended = session.execute(delete(StaffSession)).rowcount
+    session.commit()
+    return len(pseudonyms), sessions_ended

@@ -21,12 +21,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from pydantic import SecretStr
+from sqlalchemy import func, select
 
 from api.app import create_app
 from api.audit.models import AuditEvent
 from api.audit.verify import verify
-from api.backup import sealed
+from api.backup import database, sealed
 from api.backup.service import (
     DATABASE_FILE,
     KEYRING_FILE,
@@ -43,11 +44,15 @@ from api.db import dispose_engines, migrate, session_factory, utcnow
 from api.retention.service import CASE_DELETED, purge
 from api.secret_files import read_env_file
 from api.settings import REPO_ROOT, Settings
+from api.staff.models import StaffSession
+from channels.messaging import contacts
+from channels.messaging.models import MessagingContact
 from ops import backup as cli
 from tests.api.casework_world import CANARY, World, build_world
 
 DAY = dt.timedelta(days=1)
 RETENTION_DAYS = 30
+PSEUDONYM = "sms-" + "ab" * 20
 #: A database file's header: magic, version, kind, two public keys, the nonce prefix.
 HEADER = len(sealed.MAGIC) + 2 + len("database") + 2 * sealed.KEY_BYTES + sealed.PREFIX_BYTES
 
@@ -105,6 +110,15 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, World,
         assert case is not None
         case.status, case.closed_at = "closed", now - (RETENTION_DAYS - 1) * DAY
         case.closure_reason = "survivor_satisfied"
+        contacts.touch(
+            db,
+            keyring_from(settings),
+            pseudonym=PSEUDONYM,
+            channel="sms",
+            address="+447700900123",
+            reply_from=None,
+            now=now,
+        )
         db.commit()
     dispose_engines()
     return settings, world, now
@@ -167,6 +181,13 @@ def test_restore_into_a_fresh_directory_opens_the_cases_and_keeps_a_deleted_case
         assert (RESTORED, done.backup_id) in actions
         assert (CASE_DELETED, deleted) in actions
         assert verify(db, hash_key_from(target)).ok
+        # A contact may have used quick exit, and staff signed out, since the backup.
+        assert db.scalars(select(MessagingContact)).first() is None
+        assert db.scalars(select(StaffSession)).first() is None
+        assert db.scalar(select(func.count()).select_from(DataKey)) == len(remaining) + len(
+            instance.world.users
+        ), "only the cases' and staff's keys are left"
+    assert (done.contacts_forgotten, done.sessions_ended) == (1, len(instance.world.users))
     assert (
         stat.S_IMODE(Path(target.resolved_database_url[len("sqlite:///") :]).stat().st_mode)
         == 0o600
@@ -241,6 +262,32 @@ def test_a_live_database_is_replaced_only_when_asked(instance: Instance) -> None
     assert done.retention.cases_deleted == 1
     assert instance.world.case_id("cat_case") not in case_ids(instance.settings)
     assert len(case_ids(instance.settings)) == 3
+
+
+def test_keys_that_do_not_open_the_database_refuse_the_backup(
+    instance: Instance, tmp_path: Path
+) -> None:
+    """Found out now, not on the day the backup is needed."""
+    other = instance.settings.model_copy(update={"master_keys": SecretStr(f"k1:{_key()}")})
+    with pytest.raises(BackupRefused, match="do not open the data keys under master key 'k1'"):
+        create_backup(other, instance.identity.public_key(), tmp_path / "b2", instance.now)
+    assert not (tmp_path / "b2").exists()
+
+
+def test_a_failed_backup_leaves_nothing_that_looks_like_one(
+    instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(settings: Settings, dest: Path) -> None:
+        dest.write_bytes(b"half a copy")
+        raise database.DatabaseCopyError("disk full")
+
+    monkeypatch.setattr(database, "dump", fail)
+    with pytest.raises(database.DatabaseCopyError):
+        create_backup(
+            instance.settings, instance.identity.public_key(), tmp_path / "b2", instance.now
+        )
+    assert not list((tmp_path / "b2").iterdir())
+    assert not list(instance.settings.var_dir.glob(".backup-*"))
 
 
 def test_a_backup_older_than_retention_is_refused(instance: Instance, tmp_path: Path) -> None:
