@@ -246,3 +246,12 @@ def test_the_tls_context_verifies_certificates_and_host_names(settings: Settings
     context = alert_email.tls_context(settings)
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
+
+
+def test_a_ca_file_that_is_not_there_stops_the_gateway(settings: Settings, tmp_path: Path) -> None:
+    missing = settings.model_copy(
+        update={"smtp_host": "smtp.example.org", "smtp_ca_file": tmp_path / "relay-ca.pem"}
+    )
+    assert "QD_SMTP_CA_FILE" in (alert_email.transport_problem(missing) or "")
+    with pytest.raises(RuntimeError, match="QD_SMTP_CA_FILE"), TestClient(build_app(missing)):
+        pass
