@@ -15,11 +15,13 @@ serves a real person normally.
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import httpx
+import pyotp
 import pytest
 import requests
 import schemathesis
@@ -41,6 +43,10 @@ from test_follow_up_api import anonymous_case, new_address
 from test_telegram import sent_texts
 from test_twilio import messages as twiml_messages
 
+from api.cases.service import CaseKeys
+from api.crypto.keys import hash_key_from, keyring_from
+from api.db import session_factory, utcnow
+from api.staff.service import create_user
 from channels.telegram.router import SECRET_HEADER
 from channels.web.schemas import (
     ChatMessage,
@@ -49,10 +55,14 @@ from channels.web.schemas import (
     FollowUpRequest,
     PendingRequest,
 )
+from tests.sign_in_page import browser_state
 
 MAX_EXAMPLES = 15
+SIGN_IN_EXAMPLES = 10
+MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
+SIGN_IN = "/staff/login"
 
 _TELEGRAM_USER = {
     "type": "object",
@@ -145,6 +155,19 @@ def completed_spec(gateway: Gateway) -> dict:
     return spec
 
 
+def test_every_public_route_that_reads_a_body_is_fuzzed_with_it(
+    messaging_gateway: Gateway,
+) -> None:
+    """A new public endpoint reading its own body would otherwise be fuzzed with none."""
+    spec = httpx.get(messaging_gateway.url + "/openapi.json", timeout=10).json()
+    public = {
+        path
+        for path, operations in spec["paths"].items()
+        if "post" in operations and not path.startswith(("/api/", "/internal/", "/staff/"))
+    }
+    assert public == set(BODIES)
+
+
 def body_bytes(prepared: requests.PreparedRequest) -> bytes:
     body = prepared.body or b""
     return body.encode("utf-8") if isinstance(body, str) else body
@@ -230,7 +253,46 @@ ENDPOINTS = [
 ]
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def fuzz(
+    gateway: Gateway,
+    spec: dict,
+    path: str,
+    mode: GenerationMode,
+    *,
+    headers: dict[str, str],
+    cookies: dict[str, str] | None = None,
+    signed: Callable[[requests.PreparedRequest], dict[str, str]] = no_signature,
+    max_examples: int = MAX_EXAMPLES,
+) -> list[requests.Response]:
+    """Schemathesis's requests to `POST path`, none answered with a 5xx; the answers."""
+    schema = schemathesis.openapi.from_dict(spec)
+    [operation] = [
+        result.ok() for result in schema.get_all_operations() if result.ok().label == f"POST {path}"
+    ]
+    http = requests.Session()
+    answers = []
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: schemathesis.Case) -> None:
+        kwargs = case.as_transport_kwargs(base_url=gateway.url, headers=headers)
+        prepared = requests.Request(**kwargs | {"cookies": cookies or {}}).prepare()
+        prepared.headers.update(signed(prepared))
+        response = http.send(prepared, timeout=30)
+        case.validate_response(response, checks=[not_a_server_error])
+        answers.append(response)
+
+    check()
+    return answers
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.path)
 def test_no_generated_body_gets_a_server_error_and_the_endpoint_still_works(
     messaging_gateway: Gateway,
@@ -238,30 +300,83 @@ def test_no_generated_body_gets_a_server_error_and_the_endpoint_still_works(
     endpoint: Endpoint,
     mode: GenerationMode,
 ) -> None:
-    schema = schemathesis.openapi.from_dict(completed_spec(messaging_gateway))
-    [operation] = [
-        result.ok()
-        for result in schema.get_all_operations()
-        if result.ok().label == f"POST {endpoint.path}"
-    ]
     # One address for the whole run: its throttles may trip, which is a 429, never a 5xx.
     headers = {"x-forwarded-for": new_address(), SECRET_HEADER: TELEGRAM_SECRET}
-    http = requests.Session()
-
-    @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: schemathesis.Case) -> None:
-        kwargs = case.as_transport_kwargs(base_url=messaging_gateway.url, headers=headers)
-        prepared = requests.Request(**kwargs).prepare()
-        prepared.headers.update(endpoint.signed(prepared))
-        response = http.send(prepared, timeout=30)
-        case.validate_response(response, checks=[not_a_server_error])
-
-    check()
+    spec = completed_spec(messaging_gateway)
+    fuzz(messaging_gateway, spec, endpoint.path, mode, headers=headers, signed=endpoint.signed)
     endpoint.still_works(messaging_gateway, telegram_api)
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    email: str
+    password: str
+    totp_secret: str
+
+
+def staff_account(gateway: Gateway) -> StaffAccount:
+    """A new member of staff in the gateway's own database."""
+    settings = gateway.settings
+    keys = CaseKeys(keyring=keyring_from(settings), hash_key=hash_key_from(settings))
+    email = f"fuzz-{uuid.uuid4().hex[:8]}@landlord.example"
+    password = f"a long test passphrase {uuid.uuid4().hex}"
+    with session_factory(settings)() as session:
+        _, secret = create_user(
+            session, keys, email=email, role="caseworker", password=password, now=utcnow()
+        )
+    return StaffAccount(email, password, secret)
+
+
+def sign_in_spec(gateway: Gateway, account: StaffAccount, hidden: dict[str, str]) -> dict:
+    """The spec with the sign-in form as a browser fills it: the page's hidden fields, and the
+    account's own e-mail and password or anything else."""
+    spec = completed_spec(gateway)
+    properties = {
+        "email": {"anyOf": [{"enum": [account.email]}, {"type": "string", "maxLength": 400}]},
+        "password": {
+            "anyOf": [{"enum": [account.password]}, {"type": "string", "maxLength": 1100}]
+        },
+        "code": {"type": "string", "maxLength": 20},
+    } | {name: {"enum": [value]} for name, value in hidden.items()}
+    schema = {"type": "object", "properties": properties, "required": list(properties)}
+    content = {FORM: {"schema": schema | {"additionalProperties": False}}}
+    spec["paths"][SIGN_IN]["post"]["requestBody"] = {"required": True, "content": content}
+    return spec
+
+
+def signs_in(gateway: Gateway, account: StaffAccount) -> httpx.Response:
+    """The account's owner signs in with a browser of their own, from an address of their own."""
+    headers = {"x-forwarded-for": new_address()}
+    with httpx.Client(base_url=gateway.url, headers=headers, timeout=30) as browser:
+        hidden, cookies = browser_state(browser.get(SIGN_IN))
+        details = {
+            "email": account.email,
+            "password": account.password,
+            "code": pyotp.TOTP(account.totp_secret).now(),
+        }
+        return browser.post(SIGN_IN, data=details | hidden, cookies=cookies)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_sign_in_gets_a_server_error_or_gets_in_without_the_code_and_staff_still_sign_in(
+    messaging_gateway: Gateway, mode: GenerationMode
+) -> None:
+    account = staff_account(messaging_gateway)
+    headers = {"x-forwarded-for": new_address()}
+    page = httpx.get(messaging_gateway.url + SIGN_IN, headers=headers, timeout=30)
+    hidden, cookies = browser_state(page)
+    spec = sign_in_spec(messaging_gateway, account, hidden)
+    answers = fuzz(
+        messaging_gateway,
+        spec,
+        SIGN_IN,
+        mode,
+        headers=headers,
+        cookies=cookies,
+        max_examples=SIGN_IN_EXAMPLES,  # each wrong password is a deliberately slow hash
+    )
+    assert all(answer.status_code != 303 for answer in answers), "signed in without the code"
+
+    signed_in = signs_in(messaging_gateway, staff_account(messaging_gateway))
+    assert signed_in.status_code == 303, signed_in.text
+    assert signed_in.headers["location"] == "/staff/queue"
