@@ -9,8 +9,9 @@ else's failures. Failures are forgotten `WINDOW` after they happened.
 
 A global ceiling: when more than `per_minute` failures of one kind arrived in the last minute
 (a spray across many accounts or codes from many addresses), every key loses its free
-failures, so its first failure already costs a wait. A key with no failure of its own still
-gets through at once: the ceiling slows everyone who fails, it never blocks anyone outright.
+failures, so its first failure already costs a wait (1 s, then doubling). A key with no failure
+of its own still gets through at once: the ceiling slows everyone who fails, it never blocks
+anyone outright.
 
 Check-then-record is not atomic: parallel tries may each get the last free failure. That lets
 a few more guesses through at the margin; it never refuses a right credential.
@@ -64,9 +65,9 @@ class Backoff:
     cap: dt.timedelta = dt.timedelta(minutes=15)
 
     def wait(self, failures: int, *, crowded: bool = False) -> dt.timedelta:
-        """The wait after `failures` failures; under the global ceiling none are free."""
-        free = 0 if crowded else self.free
-        if failures < free or failures == 0:
+        """The wait after `failures` failures; under the global ceiling the first costs one."""
+        free = min(self.free, 1) if crowded else self.free
+        if failures < free:
             return NO_WAIT
         return min(self.base * 2 ** min(failures - free, _MAX_DOUBLINGS), self.cap)
 
@@ -112,7 +113,7 @@ def wait_left(
     wait = backoff.wait(failures, crowded=crowded)
     if wait == NO_WAIT or last is None:
         return NO_WAIT
-    return max(_aware(last) + wait - now, NO_WAIT)
+    return max(last + wait - now, NO_WAIT)
 
 
 def record_failure(session: Session, keys: dict[str, str], now: dt.datetime) -> None:
@@ -131,8 +132,3 @@ def forget(session: Session, backoff: Backoff, key_hash: str) -> None:
             LoginFailure.scope == backoff.scope, LoginFailure.key_hash == key_hash
         )
     )
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """`max()` over the column may come back without the column type's UTC offset (SQLite)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
