@@ -238,14 +238,11 @@ def open_sealed(path: Path, identity: X25519PrivateKey, kind: str, out: BinaryIO
                 f"({public_text(X25519PublicKey.from_public_bytes(recipient))}), not to "
                 f"QD_BACKUP_KEY ({public_text(identity.public_key())})"
             )
-        aead = AESGCM(
-            _file_key(
-                identity.exchange(X25519PublicKey.from_public_bytes(ephemeral)),
-                ephemeral,
-                own,
-                kind,
-            )
-        )
+        try:
+            shared = identity.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+        except ValueError:  # a crafted low-order point: no shared secret at all
+            raise BackupFileError(f"{path.name} was changed or damaged") from None
+        aead = AESGCM(_file_key(shared, ephemeral, own, kind))
         hasher, size, manifest, head = hashlib.sha256(), 0, None, b""
         for counter, (sealed, last) in enumerate(_sealed_chunks(handle)):
             try:

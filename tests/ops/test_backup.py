@@ -220,6 +220,14 @@ def _flip(path: Path, offset: int) -> None:
     path.write_bytes(bytes(raw))
 
 
+def _zero_ephemeral_key(path: Path) -> None:
+    """An all-zero X25519 point, with which no shared secret can be computed."""
+    raw = bytearray(path.read_bytes())
+    end = HEADER - sealed.PREFIX_BYTES
+    raw[end - sealed.KEY_BYTES : end] = bytes(sealed.KEY_BYTES)
+    path.write_bytes(bytes(raw))
+
+
 @pytest.mark.parametrize(
     ("name", "change"),
     [
@@ -227,8 +235,9 @@ def _flip(path: Path, offset: int) -> None:
         (DATABASE_FILE, lambda p: _flip(p, HEADER - 1)),  # the nonce prefix, in the header
         (DATABASE_FILE, lambda p: p.write_bytes(p.read_bytes()[:-1])),
         (KEYRING_FILE, lambda p: _flip(p, p.stat().st_size - 1)),
+        (DATABASE_FILE, _zero_ephemeral_key),
     ],
-    ids=["database-body", "database-header", "database-truncated", "keyring"],
+    ids=["database-body", "database-header", "database-truncated", "keyring", "low-order-key"],
 )
 def test_a_changed_backup_file_is_refused_and_nothing_is_restored(
     instance: Instance, tmp_path: Path, name: str, change: object
