@@ -32,6 +32,11 @@ DEV_SECRET_VARIABLES = {
 }
 """The settings the development secrets file holds, by the variable it names them with."""
 
+ROTATE_OFF = (
+    "; to move stored data off the development master key, list yours first and run "
+    "`make rotate-keys` with QD_ENV=development (README, Keys and what is encrypted)"
+)
+
 
 def unsafe_key_problems(settings: Settings) -> list[str]:
     """In production, every development secret and every secret file kept beside the data."""
@@ -84,8 +89,7 @@ def _development_secrets(settings: Settings) -> list[str]:
             problems.append(
                 f"{variable} holds the development value from {path} (QD_ENV=production): give "
                 f"your own from your secret store ({variable} or {variable}_FILE, outside the "
-                "data directory); to move stored data off a development master key, list yours "
-                "first and run `make rotate-keys` once with QD_ENV=development"
+                f"data directory){ROTATE_OFF if field == 'master_keys' else ''}"
             )
     return problems
 
