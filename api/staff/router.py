@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from api.audit.service import Auditor
 from api.cases.dependencies import case_keys
 from api.cases.service import CaseKeys
 from api.db import get_session, utcnow
@@ -140,6 +141,7 @@ def login_submit(
     if result.user is None or result.device is None:
         return _login_page(request, keys.hash_key, FAILED_MESSAGE, status.HTTP_401_UNAUTHORIZED)
     token = start_session(session, result.user, now, replaces=request.cookies.get(SESSION_COOKIE))
+    _audit(session, keys.hash_key, "staff.sign_in", result.user.id, now)
     response = RedirectResponse("/staff/queue", status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(SESSION_COOKIE, token, **_COOKIE)
     response.set_cookie(DEVICE_COOKIE, result.device, max_age=DEVICE_SECONDS, **_COOKIE)
@@ -151,12 +153,22 @@ def login_submit(
 def logout(
     session: Annotated[Session, Depends(get_session)],
     who: Annotated[SignedIn, Depends(checked_csrf)],
+    keys: Annotated[CaseKeys, Depends(case_keys)],
 ) -> Response:
     """Ends the session; the known-device cookie stays, as it is no way in on its own."""
+    _audit(session, keys.hash_key, "staff.sign_out", who.user.id, utcnow())
     end_session(session, who.session_token)
     response = RedirectResponse("/staff/login", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(SESSION_COOKIE, **_COOKIE)
     return response
+
+
+def _audit(session: Session, hash_key: bytes, action: str, staff_id: str, now: dt.datetime) -> None:
+    """Signing in and out are audited like every staff act: the account's id, nothing typed."""
+    Auditor(hash_key=hash_key).record(
+        session, actor_id=staff_id, action=action, object_type="staff", object_id=staff_id, now=now
+    )
+    session.commit()
 
 
 def _how_long(wait: dt.timedelta) -> str:

@@ -11,11 +11,13 @@ files them and taken through the API, so the probes do not depend on one another
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
+import pyotp
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
@@ -24,13 +26,16 @@ from sqlalchemy import func, select
 from api.alerts.models import Alert
 from api.audit.models import AuditEvent
 from api.cases.models import Case
+from api.cases.service import CaseKeys
 from api.casework.follow_up import reporter_says
 from api.crypto.keys import hash_key_from, keyring_from
 from api.dash.questions import CODES
 from api.db import utcnow
 from api.settings import Settings
-from api.staff.service import csrf_token
-from tests.api.casework_world import CANARY, World, session_of, world_fixture
+from api.staff.dependencies import LOGIN_PATH, SESSION_COOKIE
+from api.staff.models import StaffUser
+from api.staff.service import create_user, csrf_token, start_session
+from tests.api.casework_world import CANARY, PASSWORD, World, session_of, world_fixture
 from tests.api.conftest import SERVICE_TOKEN, minimal_case
 
 #: Routes that must not, or need not, write an audit event, each with the reason.
@@ -54,9 +59,6 @@ NOT_AUDITED: dict[str, str] = {
     "GET /staff/login": "the sign-in page: nobody is signed in yet",
     "GET /staff/staff.css": "a static stylesheet",
     "GET /staff/marac-pack.css": "a static stylesheet",
-    "POST /staff/login": "sign-in is recorded in the staff session and login-failure tables, "
-    "not casework (the sign-in slice owns it)",
-    "POST /staff/logout": "ends the staff session; no case or staff record is read or changed",
 }
 
 
@@ -287,18 +289,50 @@ def _follow_up_message(bench: Bench) -> Callable[[], httpx.Response]:
     return lambda: bench.reporter("/chat/follow-up/messages", {"code": code, "message": MESSAGE})
 
 
-#: The routes the system or a reporter uses: no staff id, the case id only.
-REPORTER_ROUTES: dict[str, Callable[[Bench], Callable[[], httpx.Response]]] = {
+def _sign_in(bench: Bench) -> Callable[[], httpx.Response]:
+    """A new account signs in through the page, as a browser does: the form, then the post."""
+    settings, client = bench.world.settings, bench.world.app_client
+    keys = CaseKeys(keyring_from(settings), hash_key_from(settings))
+    email = f"new-{uuid.uuid4().hex[:8]}@landlord.example"
+    with session_of(settings) as db:
+        _, secret = create_user(
+            db, keys, email=email, role="caseworker", password=PASSWORD, now=utcnow()
+        )
+    client.cookies.clear()
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get(LOGIN_PATH).text)
+    assert token
+    fields = {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
+    code = pyotp.TOTP(secret)
+    return lambda: client.post(
+        LOGIN_PATH, data=fields | {"code": code.at(utcnow())}, follow_redirects=False
+    )
+
+
+def _sign_out(bench: Bench) -> Callable[[], httpx.Response]:
+    """A session of its own is ended (the world's sessions serve the other probes)."""
+    world = bench.world
+    with session_of(world.settings) as db:
+        user = db.get(StaffUser, world.users["ann"].id)
+        assert user
+        token = start_session(db, user, utcnow())
+    spare = Bench(replace(world, tokens=world.tokens | {"ann": token}))
+    return lambda: spare.form("ann", "/staff/logout", {})
+
+
+#: Routes without a case of their own to set up: the system, a reporter, signing in and out.
+STANDALONE_ROUTES: dict[str, Callable[[Bench], Callable[[], httpx.Response]]] = {
     "POST /internal/cases": _file,
     "POST /chat/follow-up": _follow_up,
     "POST /chat/follow-up/messages": _follow_up_message,
+    "POST /staff/login": _sign_in,
+    "POST /staff/logout": _sign_out,
 }
 
 
 def prepare(bench: Bench, route: str) -> Callable[[], httpx.Response]:
     """Set up what `route` needs; the answer sends the one request that must be audited."""
-    if route in REPORTER_ROUTES:
-        return REPORTER_ROUTES[route](bench)
+    if route in STANDALONE_ROUTES:
+        return STANDALONE_ROUTES[route](bench)
     return STAFF_ROUTES[route].send(bench, route)
 
 
@@ -316,20 +350,22 @@ def events_after(world: World, seq: int) -> list[AuditEvent]:
 
 
 def succeeded(response: httpx.Response) -> bool:
-    """2xx, or a 303 back to a staff page (Post/Redirect/Get) but never to the sign-in page."""
+    """2xx, or a 303 (Post/Redirect/Get) that is not a staff page's answer to no session: that
+    one goes to the sign-in page, where signing out also goes, but without clearing a cookie."""
     if response.status_code == 303:
-        return not response.headers["location"].startswith("/staff/login")
+        to_sign_in = response.headers["location"].startswith(LOGIN_PATH)
+        return not to_sign_in or SESSION_COOKIE in response.headers.get("set-cookie", "")
     return 200 <= response.status_code < 300
 
 
 def ids_only(event: AuditEvent, world: World) -> bool:
     """Who (a staff id or the system) and which object (an id): nothing a person wrote."""
-    staff_ids = {user.id for user in world.users.values()}
     try:
         uuid.UUID(event.object_id)
     except ValueError:
         return False
-    return event.actor_id is None or event.actor_id in staff_ids
+    with session_of(world.settings) as db:
+        return event.actor_id is None or db.get(StaffUser, event.actor_id) is not None
 
 
 @pytest.fixture
@@ -347,7 +383,7 @@ def bench(world: World) -> Bench:
 
 def test_every_route_is_probed_or_allowed(world: World) -> None:
     """A new route fails here until it is given a probe below or a reason not to be audited."""
-    probed = set(STAFF_ROUTES) | set(REPORTER_ROUTES)
+    probed = set(STAFF_ROUTES) | set(STANDALONE_ROUTES)
     assert not probed & set(NOT_AUDITED)
     assert all(reason.strip() for reason in NOT_AUDITED.values())
     routes = app_routes(world.app_client.app)  # type: ignore[arg-type]
@@ -356,15 +392,13 @@ def test_every_route_is_probed_or_allowed(world: World) -> None:
 
 
 def test_every_case_and_staff_route_is_probed() -> None:
-    """The allow-list holds no case or staff route but the sign-in pages and stylesheets."""
+    """The allow-list holds no case or staff route but the sign-in page and stylesheets."""
     audited_prefixes = ("/staff", "/api/v1", "/internal/cases", "/chat/follow-up")
     allowed = {
         route for route in NOT_AUDITED if route.split(" ", 1)[1].startswith(audited_prefixes)
     }
     assert allowed == {
         "GET /staff/login",
-        "POST /staff/login",
-        "POST /staff/logout",
         "GET /staff/staff.css",
         "GET /staff/marac-pack.css",
     }
@@ -374,7 +408,7 @@ def test_every_probed_route_writes_an_audit_event(bench: Bench, world: World) ->
     """Each probe succeeds, and adds at least one event naming ids only."""
     refused: dict[str, str] = {}
     silent: list[str] = []
-    for route in sorted(set(STAFF_ROUTES) | set(REPORTER_ROUTES)):
+    for route in sorted(set(STAFF_ROUTES) | set(STANDALONE_ROUTES)):
         send = prepare(bench, route)
         before = head(world)
         response = send()
@@ -399,6 +433,7 @@ def test_every_probed_route_writes_an_audit_event(bench: Bench, world: World) ->
         ("GET /api/v1/cases/{case_id}/links", "case.links.view", "ann"),
         ("GET /staff/queue", "queue.view", "ann"),
         ("GET /staff/cases/{case_id}/dash", "dash.form.view", "ann"),
+        ("POST /staff/logout", "staff.sign_out", "ann"),
     ],
 )
 def test_the_gaps_found_in_review_now_write_exactly_one_event(
