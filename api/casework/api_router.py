@@ -19,6 +19,7 @@ from api.casework import (
     links,
     marac_referral,
     repairs,
+    restriction,
     reviews,
     sharing,
     triage,
@@ -39,6 +40,7 @@ from api.casework.schemas import (
     MessageIn,
     QueueRowOut,
     RepairIn,
+    RestrictIn,
     RevealIn,
     ReviewIn,
     SharingIn,
@@ -228,6 +230,38 @@ def list_reviews(case_id: str, desk: ApiDesk) -> list[dict[str, Any]]:
 @router.post("/cases/{case_id}/reviews", response_model=Done, status_code=201)
 def add_review(case_id: str, body: ReviewIn, desk: ApiDesk) -> Done:
     return Done(id=reviews.review(desk, case_id, **body.model_dump()).id)
+
+
+@router.get("/cases/{case_id}/restriction")
+def get_restriction(case_id: str, desk: ApiDesk) -> dict[str, Any]:
+    """Who the case is restricted to (if it is), and to a manager who declared a conflict."""
+    access = audited(desk, case_id, "restriction", restriction.read(desk, case_id))
+    rule = access.restriction
+    return {
+        "restricted": rule is not None,
+        "reason": rule.reason if rule else None,
+        "restricted_by": rule.restricted_by if rule else None,
+        "restricted_at": rule.restricted_at if rule else None,
+        "named": [{"id": s.id, "email": s.email} for s in (rule.named if rule else [])],
+        "conflict_declared_by": [{"id": s.id, "email": s.email} for s in access.conflicts],
+    }
+
+
+@router.post("/cases/{case_id}/restriction", response_model=Done)
+def restrict_case(case_id: str, body: RestrictIn, desk: ApiDesk) -> Done:
+    return Done(id=restriction.restrict(desk, case_id, body.reason, body.staff_ids).id)
+
+
+@router.post("/cases/{case_id}/restriction/lift", response_model=Done)
+def lift_restriction(case_id: str, desk: ApiDesk) -> Done:
+    return Done(id=restriction.lift(desk, case_id).id)
+
+
+@router.post("/cases/{case_id}/conflict", status_code=204)
+def declare_conflict(case_id: str, desk: ApiDesk) -> Response:
+    """The caller's own access to the case ends with this answer."""
+    restriction.declare_conflict(desk, case_id)
+    return Response(status_code=204)
 
 
 @router.get("/cases/{case_id}/links")

@@ -27,10 +27,13 @@ from api.cases.models import Case
 from api.casework.models import (
     CaseEntry,
     CaseLink,
+    CaseRestriction,
     CaseReview,
+    ConflictDeclaration,
     DashAssessment,
     FollowUpMessage,
     RepairOrder,
+    RestrictedTo,
     SharingRecord,
 )
 from api.crypto.models import DataKey
@@ -48,6 +51,9 @@ _CASE_DEPENDANTS = (
     RepairOrder,
     CaseReview,
     FollowUpMessage,
+    RestrictedTo,  # before the restriction it names
+    CaseRestriction,
+    ConflictDeclaration,
 )
 
 

@@ -46,6 +46,7 @@ def bodies(world: World) -> dict[tuple[str, str], dict | None]:
         ("POST", "/reviews"): {"outcome": "continue", "notes": "Plan is working."},
         ("POST", "/links"): {"reference": world.cases["triage_case"].reference},
         ("POST", "/messages"): {"text": "Hello from the team."},
+        ("POST", "/restriction"): {"reason": "colleague_case", "staff_ids": []},
     }
 
 

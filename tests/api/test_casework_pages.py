@@ -587,6 +587,16 @@ def _every_page(world: World) -> list[tuple[str, str]]:
     get(world, "ann", case_path(world, "ann_case", "?done=contact"))
     get(world, "meg", case_path(world, "ann_case"))
     get(world, "ann", case_path(world, "ann_case", "/marac-pack"))
+    restriction = case_path(world, "triage_case", "/restriction")
+    post(world, "meg", restriction, {})  # 400: no reason
+    post(
+        world,
+        "meg",
+        restriction,
+        {"reason": "colleague_case", f"named-{world.users['bob'].id}": "yes"},
+    )
+    get(world, "meg", case_path(world, "triage_case"))  # restricted: who is named, lift
+    post(world, "bob", case_path(world, "triage_case", "/conflict"))  # the answer page
     return [(what, html) for what, html in RENDERED]
 
 

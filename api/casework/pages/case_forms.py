@@ -19,6 +19,7 @@ from api.casework import (
     follow_up,
     links,
     repairs,
+    restriction,
     reviews,
     sharing,
     workflow,
@@ -41,6 +42,7 @@ from api.casework.schemas import (
     LinkIn,
     MessageIn,
     RepairIn,
+    RestrictIn,
     RevealIn,
     ReviewIn,
     SharingIn,
@@ -93,6 +95,8 @@ FIELD_MESSAGES: dict[tuple[str, str], str] = {
     ("message", "text"): "Enter a message of up to 2,000 characters",
     ("close", "reason"): "Choose why the case is being closed",
     ("close", "note"): "Enter the facts behind closing the case (up to 5,000 characters)",
+    ("restrict", "reason"): "Choose why the case is restricted",
+    ("restrict", "staff_ids"): "Choose people from the list",
 }
 
 
@@ -355,3 +359,43 @@ def close_case(case_id: str, f: Form) -> Response:
         )
 
     return f.run("close", order, act, "closed")
+
+
+#: A checkbox per member of staff who may be named: `named-<staff id>` = "yes".
+NAMED_FIELD = "named-"
+
+CONFLICT_DECLARED = (
+    "You can no longer see or work on this case, and it is no longer yours if you held it. The"
+    " managers are told that a conflict of interest was declared on it, and nothing else."
+)
+
+
+@router.post("/cases/{case_id}/restriction")
+def restrict_case(case_id: str, f: Form) -> Response:
+    order = ("reason", "staff_ids")
+
+    def act() -> None:
+        _require("restrict", f.values, ("reason",))
+        named = [
+            name.removeprefix(NAMED_FIELD)
+            for name, value in f.values.items()
+            if name.startswith(NAMED_FIELD) and value == "yes"
+        ]
+        body = RestrictIn(reason=f.values["reason"], staff_ids=named)
+        restriction.restrict(f.desk, case_id, body.reason, body.staff_ids)
+
+    return f.run("restrict", order, act, "restricted", lambda _: "staff_ids")
+
+
+@router.post("/cases/{case_id}/restriction/lift")
+def lift_restriction(case_id: str, f: Form) -> Response:
+    act = lambda: restriction.lift(f.desk, case_id)  # noqa: E731
+    return f.run("lift", ("lift",), act, "unrestricted")
+
+
+@router.post("/cases/{case_id}/conflict", response_class=HTMLResponse)
+def declare_conflict(case_id: str, f: Form) -> Response:
+    """Answered with a page, not the case: the user may no longer open it."""
+    restriction.declare_conflict(f.desk, case_id)
+    context = {"title": "Conflict of interest declared", "explain": CONFLICT_DECLARED}
+    return render(f.request, "casework_problem.html", context, who=f.who)

@@ -17,6 +17,7 @@ from api.casework import (
     follow_up,
     links,
     repairs,
+    restriction,
     reviews,
     sharing,
     workflow,
@@ -24,7 +25,13 @@ from api.casework import (
 from api.casework.access import may_work_on
 from api.casework.dependencies import PageDesk
 from api.casework.desk import Desk
-from api.casework.models import CLOSURE_REASONS, CONTACT_OUTCOMES, LAWFUL_BASES, REVIEW_OUTCOMES
+from api.casework.models import (
+    CLOSURE_REASONS,
+    CONTACT_OUTCOMES,
+    LAWFUL_BASES,
+    RESTRICTION_REASONS,
+    REVIEW_OUTCOMES,
+)
 from api.casework.pages.rendering import (
     DONE,
     NOTE_KINDS,
@@ -98,6 +105,9 @@ def case_page_response(
     linked = links.linked(desk, case.id)
     messages = follow_up.staff_view(desk, case.id) if case.follow_up_hash else []
     team = workflow.team_members(desk) if desk.user.role == "manager" else []
+    access = restriction.access_of(desk, case)
+    declared = {member.id for member in access.conflicts}
+    named_ids = {member.id for member in access.restriction.named} if access.restriction else set()
     names = _names(
         desk,
         [e.author_id for e in record]
@@ -126,7 +136,9 @@ def case_page_response(
         "linked": linked,
         "messages": messages,
         "anonymous": case.follow_up_hash is not None,
-        "team": team,
+        "team": [member for member in team if member.id not in declared],
+        "access": access,
+        "named_ids": named_ids,
         "names": names,
         "when": when,
         "respond_by": deadline_text(case.deadline_at, profile.tz, now=now),
@@ -147,6 +159,7 @@ def case_page_response(
             "review": options("review_outcome", REVIEW_OUTCOMES),
             "closure": options("closure", CLOSURE_REASONS),
             "status": options("status", MOVES.get(case.status, ())),
+            "restriction": options("restriction", RESTRICTION_REASONS),
         },
     }
     return render(request, "casework_case.html", context, who=who, code=400 if problem else 200)

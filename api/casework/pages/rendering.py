@@ -115,6 +115,11 @@ LABELS: dict[str, dict[str, str]] = {
         "unknown": "Not known",
     },
     "criterion": dict(CRITERIA_LABELS),
+    "restriction": {
+        "allegation_against_staff": "An allegation against a member of staff",
+        "colleague_case": "A colleague's own case",
+        "conflict_of_interest": "A conflict of interest was declared",
+    },
 }
 
 
@@ -148,6 +153,8 @@ DONE = {
     "linked": "The cases have been linked.",
     "message": "Your message has been sent to the reporter's follow-up page.",
     "closed": "The case has been closed.",
+    "restricted": "Only the staff named can see this case now.",
+    "unrestricted": "The restriction has been lifted.",
 }
 
 
