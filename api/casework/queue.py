@@ -52,6 +52,8 @@ class QueueRow:
     unanswered_messages: int  # from an anonymous reporter since the team last wrote
     restricted: bool  # to named staff (access.py)
     conflict_declared: bool  # by a member of staff; always False in a caseworker's queue
+    #: Why to check the report before acting on it: no alert was sent (api/cases/report_cap.py).
+    review_reason: str | None
 
 
 def queue(desk: Desk) -> list[QueueRow]:
@@ -131,6 +133,7 @@ def queue(desk: Desk) -> list[QueueRow]:
             unanswered_messages=row.unanswered_messages or 0,
             restricted=bool(row.restricted),
             conflict_declared=bool(row.conflict_declared),
+            review_reason=row.review_reason,
         )
         for row in rows
     ]

@@ -120,6 +120,7 @@ class QueueRowOut(BaseModel):
     unanswered_messages: int
     restricted: bool
     conflict_declared: bool
+    review_reason: str | None
 
 
 class CaseOut(BaseModel):

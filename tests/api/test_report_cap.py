@@ -7,7 +7,8 @@ The clock is frozen: every call is given its `now`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,6 +27,7 @@ from api.deadlines import WorkingCalendar
 from api.org.profile import profile_for
 from api.settings import Settings
 from api.staff.service import create_user
+from tests.api.casework_world import World, world_fixture
 
 from .conftest import build_app
 
@@ -166,3 +168,26 @@ def test_only_a_keyed_hash_is_accepted_as_an_address_key(
     body = {"idempotency_key": "k", "channel": "web", "reporter_type": "self"}
     answer = client.post("/internal/cases", json={**body, "address_key": address_key}, headers=auth)
     assert answer.status_code == 422
+
+
+@pytest.fixture
+def world(migrated: Settings) -> Iterator[World]:
+    yield from world_fixture(migrated)
+
+
+def test_the_triage_queue_says_to_check_a_capped_report_before_acting(world: World) -> None:
+    with session_factory(world.settings)() as db:
+        capped = db.get(Case, world.case_id("triage_case"))
+        assert capped is not None
+        capped.review_reason = MANY_REPORTS_FROM_ADDRESS
+        db.commit()
+    html = world.request("meg", "GET", "/staff/queue").text
+    rows = re.findall(r"<tr[^>]*>(?:(?!</tr>).)*</tr>", html, re.S)
+    warned = [row for row in rows if "check before acting" in row]
+    assert len(warned) == 1
+    assert world.cases["triage_case"].reference in warned[0]
+    assert "Many reports from one address that day" in warned[0]
+    queue = world.request("meg", "GET", "/api/v1/queue").json()
+    reasons = {row["case_id"]: row["review_reason"] for row in queue}
+    assert reasons[world.case_id("triage_case")] == MANY_REPORTS_FROM_ADDRESS
+    assert reasons[world.case_id("ann_case")] is None
