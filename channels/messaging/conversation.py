@@ -204,12 +204,20 @@ class Conversations:
         return Turn(pseudonym, holding, contact, given=answered.given.set)
 
     async def first_sight(self, delivery: Delivery) -> bool:
-        """Remember a delivery answered without a turn (STOP, quick exit); False: seen before."""
-        return await self._db(
-            inbox.first_sight,
-            channel=delivery.channel,
-            delivery_hash=self._delivery_hash(delivery),
-        )
+        """Remember a delivery answered without a turn (STOP, quick exit); False: seen before.
+
+        True if storage is down: the person is still answered (as `receive` answers with the
+        numbers then); only a replay during the outage would get through.
+        """
+        try:
+            return await self._db(
+                inbox.first_sight,
+                channel=delivery.channel,
+                delivery_hash=self._delivery_hash(delivery),
+            )
+        except Exception as error:
+            log.error("inbound delivery could not be remembered (%s)", type(error).__name__)
+            return True
 
     async def retry_due(self) -> int:
         """Messages Rasa could not read before, read and answered now; returns answers sent."""

@@ -24,9 +24,11 @@ from messaging_standins import (
     wait_for,
 )
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from api.crypto.keys import hash_key_from
 from api.db import session_factory
+from channels.messaging import inbox
 from channels.messaging.models import InboundMessage, MessagingContact
 from channels.messaging.pseudonym import pseudonym_for
 from channels.messaging.texts import DEFAULTS as LINES
@@ -295,6 +297,19 @@ def test_a_captured_request_replayed_after_its_record_is_purged_is_not_processed
     assert messages(twilio_post(messaging_gateway.url, leaving)) == []
     assert [text for _, text in rasa.messages].count("replayed months later") == 1
     assert stored_contacts(messaging_gateway) == contacts_before  # the replayed EXIT wiped nothing
+
+
+def test_with_storage_down_a_message_answered_without_rasa_is_still_answered(
+    messaging_gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replay guard fails open: a person must be answered even when the database is down."""
+
+    def storage_down(*args: object, **kwargs: object) -> bool:
+        raise OperationalError("SELECT", {}, Exception("database is down"))
+
+    monkeypatch.setattr(inbox, "first_sight", storage_down)
+    replies = say(messaging_gateway, "", new_number(), NumMedia="1")
+    assert replies == [LINES["text_only"]]
 
 
 # ---------- exit and STOP ----------
