@@ -9,6 +9,11 @@ one of them (`channels.rasa_client.worker_for`). The name `rasa` stands for all 
 `start_process` and `stop_process`. The action server stays one process: it keeps no
 conversation state, and Rasa's workers all call it.
 
+Only the gateway's public port faces the network. Rasa and the action server listen on
+127.0.0.1; the action server files reports on the gateway's loopback listener
+(`Ports.internal`, the only one serving /internal/*: ops/gateway.py). Secrets reach every
+process in its environment, never on a command line (readable by every local user in /proc).
+
 The Rasa workers and the action server run `QD_ASSISTANT_NICE` steps below the gateway in CPU
 priority (`assistant_niceness`): the gateway answers emergencies, and on a machine whose cores
 Rasa keeps busy it must never queue behind dialogue work.
