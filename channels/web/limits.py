@@ -20,6 +20,11 @@ key is not counted: a flood of distinct addresses must not lock out everyone els
 An address is the connection's address as uvicorn gives it (`request.client.host`, which honours
 X-Forwarded-For only from `--forwarded-allow-ips`), an IPv6 address cut to its /64 (one home's or
 phone's whole allocation). Addresses are held only as digests under a key made at start-up.
+A request that came through a reverse proxy the gateway was not told to believe (X-Forwarded-For
+from a loopback or private peer, with `QD_FORWARDED_ALLOW_IPS` empty) has the proxy's address:
+counting it would put everyone behind the proxy under one address's limits, and after five
+reports a day nobody's report would page anyone. Such a request is counted by sender only, with
+a warning in the log (`counted_address`).
 
 The fourth limit, reports a day from one address, is counted where reports are stored
 (api/cases/report_cap.py), by `report_address_key`: the gateway puts it in each web message's
@@ -100,6 +105,21 @@ def report_address_key(settings: Settings, host: str) -> str | None:
     return keyed_hash(hash_key, ADDRESS_KEY_PURPOSE, network_of(host))
 
 
+def counted_address(host: str, *, forwarded: bool, proxy_configured: bool) -> str | None:
+    """The address the per-address limits count, or None when it is an unconfigured proxy's.
+
+    A public peer that sends X-Forwarded-For itself is still counted by its own address: the
+    header cannot buy a way around the limits.
+    """
+    if not forwarded or proxy_configured:
+        return host
+    try:
+        peer = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return None if peer.is_loopback or peer.is_private else host
+
+
 class _Count:
     """A mutable count, so a window's value can be changed where it is kept."""
 
@@ -151,6 +171,12 @@ class Windows(Generic[Value]):
             del entries[key]
 
 
+def _add_one(windows: Windows[_Count], key: str, now: float) -> None:
+    count = windows.take(key, now)
+    if count is not None:
+        count.n += 1
+
+
 class WebChatLimits:
     """The web chat's three limits, for one gateway process (see the module docstring)."""
 
@@ -164,26 +190,27 @@ class WebChatLimits:
         self._senders_per_address: Windows[set[str]] = Windows(HOUR_SECONDS, set, max_keys)
 
     def admit(
-        self, sender: str, host: str, limits: ChatLimits, *, always: bool = False
+        self, sender: str, host: str | None, limits: ChatLimits, *, always: bool = False
     ) -> Refusal | None:
         """Count the message and return None, or return why it is refused (then not counted).
 
         `always` (danger now) counts the message but never refuses it. A sender that starts a
         conversation over the address's cap is admitted then, but not remembered as one of its
-        conversations, so the cap keeps the set of remembered senders bounded.
+        conversations, so the cap keeps the set of remembered senders bounded. `host` None (an
+        unconfigured proxy's: `counted_address`) is limited by sender only.
         """
         now = self._clock()
-        address = self._digest(network_of(host))
-        senders = self._senders_per_address.peek(address, now)
-        is_new = senders is None or sender not in senders
+        address = None if host is None else self._digest(network_of(host))
+        senders = None if address is None else self._senders_per_address.peek(address, now)
+        is_new = address is not None and (senders is None or sender not in senders)
         if not always:
             refusal = self._refusal(sender, address, is_new, senders, limits, now)
             if refusal is not None:
                 return refusal
-        for windows, key in ((self._per_sender, sender), (self._per_address, address)):
-            count = windows.take(key, now)
-            if count is not None:
-                count.n += 1
+        _add_one(self._per_sender, sender, now)
+        if address is None:
+            return None
+        _add_one(self._per_address, address, now)
         if is_new:
             senders = self._senders_per_address.take(address, now)
             if senders is not None and len(senders) < limits.new_conversations_per_hour_per_address:
@@ -193,7 +220,7 @@ class WebChatLimits:
     def _refusal(
         self,
         sender: str,
-        address: str,
+        address: str | None,
         is_new: bool,
         senders: set[str] | None,
         limits: ChatLimits,
@@ -205,7 +232,7 @@ class WebChatLimits:
         sent = self._per_sender.peek(sender, now)
         if sent is not None and sent.n >= limits.messages_per_minute_per_sender:
             return Refusal.TOO_FAST
-        from_address = self._per_address.peek(address, now)
+        from_address = None if address is None else self._per_address.peek(address, now)
         if from_address is not None and from_address.n >= limits.messages_per_minute_per_address:
             return Refusal.TOO_FAST
         return None

@@ -17,6 +17,7 @@ text or sender id is ever logged.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,7 +32,13 @@ from channels import safety
 from channels.danger.assess import Danger, assess_async
 from channels.rasa_client import RasaClient, RasaUnavailable, close_shared_clients, shared_client
 from channels.web.follow_up import router as follow_up_router
-from channels.web.limits import ChatLimits, Refusal, WebChatLimits, report_address_key
+from channels.web.limits import (
+    ChatLimits,
+    Refusal,
+    WebChatLimits,
+    counted_address,
+    report_address_key,
+)
 from channels.web.pending import Reply, Turn, WebTurns, kind
 from channels.web.privacy import router as privacy_router
 from channels.web.schemas import ChatMessage, ExitRequest, PendingRequest, read_json
@@ -154,7 +161,7 @@ async def webhook(
 
     danger = await assess_async(chat.message)
     emergency = danger is Danger.NOW or chat.message.strip() == EMERGENCY_PAYLOAD
-    host = request.client.host if request.client else ""
+    host = _counted_host(request, settings)
     refusal = limits.admit(sender, host, ChatLimits.from_settings(settings), always=emergency)
     if refusal is not None:
         log.info("web chat message refused: %s", refusal.value)
@@ -166,7 +173,7 @@ async def webhook(
     turn = Turn(sender, failure_reply=_late_not_taken(sender))
     if emergency:  # Rasa's own emergency answer would say it twice
         turn.drop_kind, turn.handed_off = "emergency", True
-    address_key = report_address_key(settings, host)
+    address_key = None if host is None else report_address_key(settings, host)
     task = turns.start(turn, lambda: rasa.send(sender, chat.message, address_key=address_key))
     if emergency:
         numbers = _reply(sender, safety.emergency_text(profile), "emergency", pending=True)
@@ -202,6 +209,29 @@ async def chat_exit(request: Request, rasa: RasaDep, turns: TurnsDep) -> Respons
     exit_request = await read_json(request, ExitRequest)
     turns.exit(rasa, exit_request.sender)
     return Response(status_code=204)
+
+
+def _counted_host(request: Request, settings: Settings) -> str | None:
+    """The client's address for the per-address limits and the report cap, or None when it is
+    a reverse proxy's that QD_FORWARDED_ALLOW_IPS does not name (see `counted_address`)."""
+    host = request.client.host if request.client else ""
+    counted = counted_address(
+        host,
+        forwarded="x-forwarded-for" in request.headers,
+        proxy_configured=bool(settings.forwarded_allow_ips.strip()),
+    )
+    if counted is None:
+        _warn_unconfigured_proxy()
+    return counted
+
+
+@functools.cache
+def _warn_unconfigured_proxy() -> None:
+    """Once per process: the operator must name the proxy for the per-address limits to work."""
+    log.warning(
+        "web chat behind a proxy not named in QD_FORWARDED_ALLOW_IPS: limited by sender only, "
+        "and reports are not capped by address"
+    )
 
 
 async def _answer_in_time(

@@ -26,6 +26,7 @@ from channels.web.limits import (
     ChatLimits,
     Refusal,
     WebChatLimits,
+    counted_address,
     network_of,
 )
 from channels.web.router import REFUSED_TEXT
@@ -36,6 +37,7 @@ LIMITS = ChatLimits(
     new_conversations_per_hour_per_address=2,
 )
 HOST = "203.0.113.7"
+PUBLIC = "81.2.69.160"  # documentation addresses (like HOST) count as private to `ipaddress`
 DANGER_NOW = "he is banging on the door"
 
 
@@ -59,7 +61,7 @@ def limits(clock: Clock) -> WebChatLimits:
     return WebChatLimits(clock=clock)
 
 
-def admitted(limits: WebChatLimits, sender: str, times: int, host: str = HOST) -> list:
+def admitted(limits: WebChatLimits, sender: str, times: int, host: str | None = HOST) -> list:
     return [limits.admit(sender, host, LIMITS) for _ in range(times)]
 
 
@@ -120,6 +122,30 @@ def test_one_ipv6_home_is_one_address_and_mapped_ipv4_is_the_ipv4_address() -> N
     assert network_of("2001:db8:1:2::1") != network_of("2001:db8:1:3::1")
     assert network_of("::ffff:203.0.113.7") == network_of("203.0.113.7") == "203.0.113.7"
     assert network_of("testclient") == "testclient"
+
+
+@pytest.mark.parametrize(
+    ("host", "forwarded", "proxy_configured", "counted"),
+    [
+        (HOST, False, False, HOST),
+        ("127.0.0.1", False, False, "127.0.0.1"),  # no proxy in front: the machine itself
+        ("127.0.0.1", True, False, None),  # a proxy nobody named: its address is everyone's
+        ("10.1.2.3", True, False, None),
+        ("127.0.0.1", True, True, "127.0.0.1"),  # named: uvicorn already put the client's here
+        (PUBLIC, True, False, PUBLIC),  # a public peer cannot escape its limits with the header
+    ],
+)
+def test_an_unconfigured_proxys_address_is_not_counted_as_one_persons(
+    host: str, forwarded: bool, proxy_configured: bool, counted: str | None
+) -> None:
+    assert counted_address(host, forwarded=forwarded, proxy_configured=proxy_configured) == counted
+
+
+def test_without_an_address_only_the_sender_is_limited(limits: WebChatLimits) -> None:
+    for n in range(10):
+        assert limits.admit(f"sender-{n}", None, LIMITS) is None
+    assert admitted(limits, "sender-one", 3, host=None) == [None, None, None]
+    assert limits.admit("sender-one", None, LIMITS) is Refusal.TOO_FAST
 
 
 def test_memory_holds_only_the_current_windows_and_never_more_than_the_cap(
@@ -230,6 +256,27 @@ def test_each_web_message_carries_the_keyed_hash_of_its_address_never_the_addres
         "wording": "web",
         "address_key": keyed_hash(hash_key, ADDRESS_KEY_PURPOSE, "127.0.0.1"),
     }
+
+
+def test_behind_a_proxy_nobody_named_people_are_not_limited_as_one_address(
+    make_gateway, tmp_path: Path, rasa: StandInRasa
+) -> None:
+    gateway = make_gateway(
+        var_dir=tmp_path,
+        hash_key=HASH_KEY,
+        web_chat_new_conversations_per_hour_per_address=LIMITS.new_conversations_per_hour_per_address,
+    )
+    proxied = {"X-Forwarded-For": "10.0.0.1"}
+    messages = [f"behind the proxy {n} {uuid.uuid4().hex}" for n in range(4)]
+    for message in messages:
+        answer = httpx.post(
+            f"{gateway.url}/webhooks/rest/webhook",
+            json={"sender": new_sender(), "message": message},
+            headers=proxied,
+            timeout=10,
+        )
+        assert answer.status_code == 200
+    assert all("address_key" not in rasa.metadata_for(m) for m in messages)
 
 
 # ---------- the page ----------
