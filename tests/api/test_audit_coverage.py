@@ -173,6 +173,12 @@ def _other_case(bench: Bench, case: Filed) -> Fills:
     return {"other": bench.case().reference}
 
 
+def _restricted(bench: Bench, case: Filed) -> Fills:
+    body = {"reason": "colleague_case", "staff_ids": [bench.world.users["ann"].id]}
+    assert bench.api("meg", "POST", f"/api/v1/cases/{case.id}/restriction", body).status_code == 200
+    return {}
+
+
 @dataclass(frozen=True)
 class On:
     """A staff route's probe: on a case of its own held by `holder`, `who` sends `body`
@@ -270,6 +276,14 @@ STAFF_ROUTES: dict[str, On] = {
     "POST /staff/cases/{case_id}/messages": On(body={"text": "We read it"}, anonymous=True),
     "GET /api/v1/cases/{case_id}/messages": On(anonymous=True),
     "POST /api/v1/cases/{case_id}/messages": On(body={"text": "We read it"}, anonymous=True),
+    # restricted cases and declared conflicts
+    "GET /api/v1/cases/{case_id}/restriction": On(),
+    "POST /staff/cases/{case_id}/restriction": On("meg", {"reason": "colleague_case"}),
+    "POST /api/v1/cases/{case_id}/restriction": On("meg", {"reason": "colleague_case"}),
+    "POST /staff/cases/{case_id}/restriction/lift": On("meg", ready=_restricted),
+    "POST /api/v1/cases/{case_id}/restriction/lift": On("meg", ready=_restricted),
+    "POST /staff/cases/{case_id}/conflict": On(),
+    "POST /api/v1/cases/{case_id}/conflict": On(),
 }
 
 
