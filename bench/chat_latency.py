@@ -207,6 +207,15 @@ def messaging_env(twilio_url: str, telegram_url: str) -> dict[str, str]:
     }
 
 
+#: Every simulated person speaks from 127.0.0.1, faster than anyone types: the web chat's rate
+#: limits (channels/web/limits.py) would time refusals, not the chat.
+UNLIMITED_WEB_CHAT = {
+    "QD_WEB_CHAT_MESSAGES_PER_MINUTE_PER_SENDER": "100000",
+    "QD_WEB_CHAT_MESSAGES_PER_MINUTE_PER_ADDRESS": "100000",
+    "QD_WEB_CHAT_NEW_CONVERSATIONS_PER_HOUR_PER_ADDRESS": "100000",
+}
+
+
 def share_danger_model(var_dir: Path, bench_dir: Path) -> None:
     """The gateway loads the danger classifier from its QD_VAR_DIR, here var/bench: link it there,
     or the bench would time a gateway that judges danger by its words alone."""
@@ -240,7 +249,9 @@ def main() -> int:
         running.callback(telegram_server.stop)
         stack = Stack(
             var_dir=bench_dir,
-            env=environment_with(bench_dir) | messaging_env(twilio_server.url, telegram_server.url),
+            env=environment_with(bench_dir)
+            | messaging_env(twilio_server.url, telegram_server.url)
+            | UNLIMITED_WEB_CHAT,
             ports=ports,
             model=var_dir / "models" / "quietdoor.tar.gz",
         )

@@ -119,6 +119,10 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
         # the 4 s a person waits before the holding reply (tests/e2e/test_rasa_paused.py and
         # tests/channels/test_web_waiting.py test that reply).
         "QD_CHAT_WAIT_SECONDS": "60",
+        # Every conversation of the suite comes from 127.0.0.1: the per-address limits have
+        # their own tests (tests/channels/test_web_limits.py).
+        "QD_WEB_CHAT_MESSAGES_PER_MINUTE_PER_ADDRESS": "100000",
+        "QD_WEB_CHAT_NEW_CONVERSATIONS_PER_HOUR_PER_ADDRESS": "100000",
         # Twilio and Telegram are outside the machine: their APIs are local stand-ins.
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
