@@ -48,8 +48,9 @@ from api.settings import Settings
 
 MINUTE_SECONDS = 60.0
 HOUR_SECONDS = 3600.0
-MAX_KEYS = 100_000
-"""Keys held per limit at most (about 20 MB in all): far more than the chat has at once."""
+MAX_KEYS = 50_000
+"""Keys held per limit at most (all three full: about 35 MB, measured), far more senders and
+addresses than the chat sees in a minute or an hour."""
 
 IPV6_PREFIX = 64
 ADDRESS_KEY_PURPOSE = "web-chat-address"
