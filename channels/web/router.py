@@ -164,7 +164,7 @@ async def webhook(
     host = _counted_host(request, settings)
     refusal = limits.admit(sender, host, ChatLimits.from_settings(settings), always=emergency)
     if refusal is not None:
-        log.info("web chat message refused: %s", refusal.value)
+        log.debug("web chat message refused: %s", refusal.value)  # a flood must not flood the log
         return JSONResponse({"detail": REFUSED_TEXT[refusal]}, status_code=429)
     if turns.busy(sender):
         log.warning("safety net answered: too many messages waiting for Rasa")
