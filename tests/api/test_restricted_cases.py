@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from api.alerts.models import Alert
 from api.audit.models import AuditEvent
 from api.cases.models import Case
 from api.db import session_factory
@@ -232,3 +233,16 @@ def test_a_restricted_case_is_given_only_to_someone_named(world: World) -> None:
     assert api(world, "meg", "POST", "ann_case", "/assign", json=to_ann).status_code == 400
     assert api(world, "meg", "POST", "ann_case", "/assign", json=to_bob).status_code == 200
     assert sees(world, "bob", "ann_case") and not sees(world, "ann", "ann_case")
+
+
+def test_the_alert_of_a_restricted_case_is_no_such_alert_to_staff_not_named(world: World) -> None:
+    with session_factory(world.settings)() as db:
+        alert_id = db.scalars(
+            select(Alert.id).where(Alert.case_id == world.case_id("triage_case"))
+        ).one()
+    assert restrict(world, "triage_case", "colleague_case", "bob").status_code == 200
+    hidden = world.request("ann", "POST", f"/api/v1/alerts/{alert_id}/acknowledge")
+    missing = world.request("ann", "POST", f"/api/v1/alerts/{uuid.uuid4()}/acknowledge")
+    assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())
+    assert hidden.status_code == 404
+    assert world.request("bob", "POST", f"/api/v1/alerts/{alert_id}/acknowledge").status_code == 200
