@@ -1,4 +1,4 @@
-"""Staff accounts, their server-side sessions, and recent failed logins (for throttling)."""
+"""Staff accounts, their server-side sessions, and recent failures (for the throttles)."""
 
 from __future__ import annotations
 
@@ -50,10 +50,17 @@ class StaffSession(Base):
 
 
 class LoginFailure(Base):
-    """One failed login, keyed by a hash of the account name or of the address tried from."""
+    """One failed sign-in or wrong follow-up code, for the throttles (api/throttle.py).
+
+    `key_hash` is a keyed hash of what failed: an account name, a known device, an address.
+    Indexed by key (one key's backoff) and by time (the global ceiling, and pruning).
+    """
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_lookup", "scope", "key_hash", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_lookup", "scope", "key_hash", "at"),
+        Index("ix_login_failures_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     scope: Mapped[str] = mapped_column(String(8))
