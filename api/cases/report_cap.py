@@ -10,8 +10,9 @@ The address is known only by the keyed hash the gateway made of it (`address_key
 `channels.web.limits.report_address_key`), which reaches here through Rasa's message metadata
 and the action that files the report. It is counted in `web_report_counts`, one row per address
 and day, with no link to any case; rows of earlier days are deleted when the next report is
-counted. Counting happens in the caller's transaction, so a report that is not stored is not
-counted, and a retried report (same idempotency key) is counted once.
+counted and by the daily retention job (`forget_earlier_days`). Counting happens in the caller's
+transaction, so a report that is not stored is not counted, and a retried report (same
+idempotency key) is counted once.
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ def count_report(session: Session, address_key: str, now: dt.datetime) -> int:
     second waits for the first's row lock); a first report of the day inserts it, and two first
     reports at once collide on the primary key, which the caller's retry turns into an UPDATE.
     """
-    day = now.astimezone(dt.UTC).date()
-    session.execute(delete(WebReportCount).where(WebReportCount.day < day))
+    day = forget_earlier_days(session, now)
     this_address = (WebReportCount.address_hash == address_key, WebReportCount.day == day)
     added = session.execute(
         update(WebReportCount).where(*this_address).values(reports=WebReportCount.reports + 1)
@@ -43,6 +43,13 @@ def count_report(session: Session, address_key: str, now: dt.datetime) -> int:
         return session.scalars(select(WebReportCount.reports).where(*this_address)).one()
     session.add(WebReportCount(address_hash=address_key, day=day, reports=1))
     return 1
+
+
+def forget_earlier_days(session: Session, now: dt.datetime) -> dt.date:
+    """Delete the counts of days before `now`'s UTC day (in the caller's transaction); that day."""
+    day = now.astimezone(dt.UTC).date()
+    session.execute(delete(WebReportCount).where(WebReportCount.day < day))
+    return day
 
 
 def review_reason(

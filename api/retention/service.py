@@ -5,6 +5,7 @@
   reviews, follow-up messages, its alert and the alert's outbox rows; then its data key, so
   anything ever sealed with it (a backup, a WAL page) can never be opened again.
 - A follow-up code past `follow_up_expires_at` loses its hash: the code no longer finds the case.
+- The web chat's report counts of earlier days (keyed address hashes: api/cases/report_cap.py).
 
 Each deletion writes an audit event (actor None, the case id; never a reference or content) in
 the same transaction, and work is committed in batches so a long purge never holds the database.
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from api.alerts.models import Alert, OutboxMessage
 from api.audit.service import Auditor, lock_chain
 from api.cases.models import Case
+from api.cases.report_cap import forget_earlier_days
 from api.casework.models import (
     CaseEntry,
     CaseLink,
@@ -90,6 +92,8 @@ def purge(
     codes_expired = _in_batches(
         session, partial(_expire_codes, session, auditor, now, legacy_cutoff), batch_size
     )
+    forget_earlier_days(session, now)
+    session.commit()
     if cases_deleted:
         _checkpoint(session)
     return RetentionResult(cases_deleted=cases_deleted, codes_expired=codes_expired)

@@ -25,6 +25,7 @@ from api.crypto.keys import hash_key_from, keyring_from
 from api.db import session_factory
 from api.deadlines import WorkingCalendar
 from api.org.profile import profile_for
+from api.retention.service import purge
 from api.settings import Settings
 from api.staff.service import create_user
 from tests.api.casework_world import World, world_fixture
@@ -133,6 +134,16 @@ def test_the_count_starts_again_the_next_utc_day_and_earlier_days_are_deleted(
     ]
     counts = db.execute(select(WebReportCount.day, WebReportCount.reports)).all()
     assert counts == [(next_day.date(), 6)]
+
+
+def test_the_retention_job_deletes_earlier_days_counts_even_with_no_new_report(
+    db: Session, migrated: Settings, report: Callable[..., Case]
+) -> None:
+    report()
+    purge(db, T0 + dt.timedelta(hours=13), migrated)
+    assert db.scalars(select(WebReportCount.reports)).all() == [1]
+    purge(db, T0 + dt.timedelta(days=1), migrated)
+    assert db.scalars(select(WebReportCount.reports)).all() == []
 
 
 def test_a_retried_report_is_counted_once(db: Session, report: Callable[..., Case]) -> None:
