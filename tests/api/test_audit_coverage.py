@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import httpx
 import pyotp
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import iter_route_contexts
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, select
+from starlette.routing import BaseRoute, Mount
 
 from api.alerts.models import Alert
 from api.audit.models import AuditEvent
@@ -62,12 +65,18 @@ NOT_AUDITED: dict[str, str] = {
 }
 
 
-def app_routes(app: FastAPI) -> set[str]:
-    """ "METHOD /path" for every route, included and mounted routers opened (HEAD mirrors GET)."""
+def app_routes(routes: Sequence[BaseRoute], prefix: str = "") -> set[str]:
+    """ "METHOD /path" for every route, included routers and mounted apps opened (HEAD mirrors
+    GET); a mounted app without routes of its own (static files) is "MOUNT /path"."""
     found = set()
-    for route in iter_route_contexts(app.routes):
-        methods = route.methods or {"MOUNT"}  # a mounted app answers every method
-        found |= {f"{method} {route.path}" for method in methods if method != "HEAD"}
+    for route in iter_route_contexts(routes):
+        path = prefix + (route.path or "")
+        mounted = route.original_route
+        if isinstance(mounted, Mount) and mounted.routes:
+            found |= app_routes(mounted.routes, path)
+            continue
+        methods = route.methods or {"MOUNT"}  # answers every method
+        found |= {f"{method} {path}" for method in methods if method != "HEAD"}
     return found
 
 
@@ -400,9 +409,26 @@ def test_every_route_is_probed_or_allowed(world: World) -> None:
     probed = set(STAFF_ROUTES) | set(STANDALONE_ROUTES)
     assert not probed & set(NOT_AUDITED)
     assert all(reason.strip() for reason in NOT_AUDITED.values())
-    routes = app_routes(world.app_client.app)  # type: ignore[arg-type]
+    routes = app_routes(world.app_client.app.routes)  # type: ignore[attr-defined]
     assert sorted(routes - probed - set(NOT_AUDITED)) == [], "routes neither probed nor allowed"
     assert sorted((probed | set(NOT_AUDITED)) - routes) == [], "probes of routes that are gone"
+
+
+def test_included_routers_and_mounted_apps_are_opened(tmp_path: Path) -> None:
+    """A route added under a mounted app is enumerated too, so it cannot escape the probes."""
+    inner, outer = APIRouter(prefix="/in"), APIRouter(prefix="/out")
+    inner.add_api_route("/x", lambda: None, methods=["POST"])
+    outer.include_router(inner)
+    app, sub = FastAPI(openapi_url=None), FastAPI(openapi_url=None)  # no docs routes
+    sub.include_router(outer)
+    app.include_router(outer)
+    app.mount("/sub", sub)
+    app.mount("/static", StaticFiles(directory=tmp_path))
+    assert app_routes(app.routes) == {
+        "POST /out/in/x",
+        "POST /sub/out/in/x",
+        "MOUNT /static",
+    }
 
 
 def test_every_case_and_staff_route_is_probed() -> None:
