@@ -68,9 +68,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 def form_token(client: TestClient) -> str:
     """The sign-in page's CSRF token (its pre-session cookie goes into the client's jar)."""
-    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/staff/login").text)
-    assert match
-    return match.group(1)
+    return csrf_of(client.get("/staff/login").text)
 
 
 def log_in(client: TestClient, totp: pyotp.TOTP, clock: Clock, **override: str | None):  # type: ignore[no-untyped-def]
