@@ -21,6 +21,7 @@ from api.db import session_factory
 from api.settings import Settings
 from api.staff.dependencies import DEVICE_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE
 from api.staff.service import create_user
+from tests.sign_in_page import hidden_fields
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 EMAIL = "named.manager@landlord.example"
@@ -62,9 +63,7 @@ def stranger(client: TestClient) -> Iterator[TestClient]:
 
 
 def token_of(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
-    assert match
-    return match.group(1)
+    return hidden_fields(page)["csrf_token"]
 
 
 def sign_in(
