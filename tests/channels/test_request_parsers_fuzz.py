@@ -18,7 +18,10 @@ action server's `/internal/cases` with its token, so each parser behind them is 
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +34,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from messaging_standins import TELEGRAM_SECRET, twilio_signature
+from messaging_standins import (
+    TELEGRAM_SECRET,
+    twilio_params,
+    twilio_signature,
+)
 from starlette.datastructures import ImmutableMultiDict
 from test_follow_up_api import new_address
 
 from api.app import MAX_REQUEST_BODY_BYTES
-from api.cases.schemas import CaseIn
 from channels.request_body import MAX_BODY_BYTES
 from channels.telegram.router import MAX_UPDATE_BYTES, SECRET_HEADER
 from tests.sign_in_page import browser_state
@@ -51,25 +57,55 @@ class Route:
     limit: int
     """The most body bytes this route may read."""
     media_type: str
-    fields: tuple[str, ...]
-    """The names its parser looks for, so some bodies get past JSON or form parsing."""
+    valid: tuple[dict, ...]
+    """Bodies its parser takes: the fuzz sends them with one field wrong, or missing."""
     credentials: tuple[tuple[str, str], ...] = ()
 
-
-WEB = ("sender", "message")
-FOLLOW_UP = ("code", "message")
-TWILIO = ("MessageSid", "SmsMessageSid", "From", "To", "Body", "NumMedia", "OptOutType")
-TELEGRAM = ("update_id", "message", "callback_query", "edited_message")
-MESSAGE = ("message_id", "date", "chat", "text", "from")
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 SIGN_IN = "/staff/login"
 
+WEB = ({"sender": "fuzz-sender-0001", "message": "hello"},)
+WEB_SENDER = ({"sender": "fuzz-sender-0001"},)
+FOLLOW_UP = ({"code": "2222-3333-4444-5555", "message": "hello"},)
+TWILIO = (
+    twilio_params("hello", sender="+447700800001", sid="SM" + "1" * 32),
+    twilio_params("STOP", sender="whatsapp:+447700800002", sid="SM" + "2" * 32, OptOutType="STOP"),
+)
+_SAM = {"id": 7_100_001, "is_bot": False, "first_name": "Sam"}
+_MESSAGE = {
+    "message_id": 10,
+    "date": 1_700_000_000,
+    "chat": {"id": 7_100_001, "type": "private"},
+    "from": _SAM,
+    "text": "hello",
+}
+TELEGRAM = (
+    {"update_id": 1, "message": _MESSAGE},
+    {
+        "update_id": 2,
+        "callback_query": {
+            "id": "3",
+            "from": _SAM,
+            "chat_instance": "ci",
+            "data": "/affirm",
+            "message": _MESSAGE,
+        },
+    },
+)
+REPORT = {
+    "idempotency_key": "parser-fuzz-report-0001",
+    "channel": "web",
+    "reporter_type": "self",
+    "what_happening": "something",
+    "contact_method": "none",
+}
+
 ROUTES = [
     Route("/webhooks/rest/webhook", MAX_BODY_BYTES, JSON, WEB),
-    Route("/chat/pending", MAX_BODY_BYTES, JSON, WEB),
-    Route("/chat/exit", MAX_BODY_BYTES, JSON, WEB),
+    Route("/chat/pending", MAX_BODY_BYTES, JSON, WEB_SENDER),
+    Route("/chat/exit", MAX_BODY_BYTES, JSON, WEB_SENDER),
     Route("/chat/follow-up", MAX_BODY_BYTES, JSON, FOLLOW_UP),
     Route("/chat/follow-up/messages", MAX_BODY_BYTES, JSON, FOLLOW_UP),
     Route("/webhooks/twilio/webhook", MAX_BODY_BYTES, FORM, TWILIO),
@@ -80,12 +116,12 @@ ROUTES = [
         TELEGRAM,
         ((SECRET_HEADER, TELEGRAM_SECRET),),
     ),
-    Route(SIGN_IN, MAX_REQUEST_BODY_BYTES, FORM, ("email", "password", "code")),
+    Route(SIGN_IN, MAX_REQUEST_BODY_BYTES, FORM, ({"email": "a@b.example", "password": "x"},)),
     Route(
         "/internal/cases",
         MAX_REQUEST_BODY_BYTES,
         JSON,
-        tuple(CaseIn.model_fields),
+        (REPORT,),
         (("authorization", "Bearer stand-in-service-token"),),
     ),
 ]
@@ -105,34 +141,54 @@ json_values = st.recursive(
 )
 
 
-def shaped(fields: tuple[str, ...]) -> st.SearchStrategy[dict]:
-    """An object with some of the route's own names, each holding anything at all."""
-    return st.dictionaries(st.sampled_from(fields), json_values, max_size=len(fields))
+def places(value: object, path: tuple = ()) -> list[tuple]:
+    """Every place in a JSON value (the path of keys and indexes to it), itself included."""
+    found = [path]
+    if isinstance(value, dict | list):
+        for key, child in value.items() if isinstance(value, dict) else enumerate(value):
+            found += places(child, (*path, key))
+    return found
 
 
-def telegram_shaped() -> st.SearchStrategy[dict]:
-    """An update whose message (or button press) has the right names, and anything in them."""
-    message = st.fixed_dictionaries(
-        {}, optional={name: json_values | shaped(("id", "type")) for name in MESSAGE}
-    )
-    return st.fixed_dictionaries(
-        {"update_id": json_values},
-        optional={
-            "message": message,
-            "callback_query": st.fixed_dictionaries(
-                {"id": json_values}, optional={"data": json_values, "message": message}
-            ),
-        },
-    )
+@st.composite
+def one_field_wrong(draw: st.DrawFn, valid: dict) -> object:
+    """`valid` with one place (a field, a nested object, an item) missing or holding anything:
+    the rest stays right, so the parser gets as far as that place."""
+    body = copy.deepcopy(valid)
+    path = draw(st.sampled_from(places(body)[1:]))
+    *parents, last = path
+    holder = functools.reduce(operator.getitem, parents, body)
+    if draw(st.booleans()) and isinstance(holder, dict):
+        del holder[last]
+    else:
+        holder[last] = draw(json_values)
+    return body
+
+
+def encoded(route: Route, value: object) -> bytes:
+    """As the route's own clients send it: JSON, or a form of text values."""
+    if route.media_type == FORM and isinstance(value, dict):
+        return urlencode(
+            {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
+        ).encode()
+    return json.dumps(value).encode()
 
 
 def bodies(route: Route, form_extras: dict[str, str]) -> st.SearchStrategy[bytes]:
-    """JSON (shaped like the route's or not), a form of text pairs (with the page's hidden
-    fields, for the sign-in form), or any bytes at all."""
-    objects = telegram_shaped() if route.fields is TELEGRAM else shaped(route.fields)
-    forms = st.lists(st.tuples(st.sampled_from(route.fields) | st.text(), st.text()), max_size=8)
+    """Mostly a body the route takes with one field wrong (or none), else any JSON, a form of
+    any text pairs (with the page's hidden fields, for the sign-in form), or any bytes."""
+    valid = st.sampled_from(route.valid)
+    shaped = st.one_of(valid, valid.flatmap(one_field_wrong), valid.flatmap(one_field_wrong))
+    if route.media_type == FORM:
+        shaped = shaped.map(lambda value: value | form_extras if isinstance(value, dict) else value)
+    shaped_bytes = shaped.map(lambda value: encoded(route, value))
+    names = st.sampled_from([name for body in route.valid for name in body])
+    forms = st.lists(st.tuples(names | st.text(), st.text()), max_size=8)
     return st.one_of(
-        (objects | json_values).map(lambda value: json.dumps(value).encode()),
+        shaped_bytes,
+        shaped_bytes,
+        shaped_bytes,
+        json_values.map(lambda value: json.dumps(value).encode()),
         forms.map(lambda pairs: urlencode([*pairs, *form_extras.items()]).encode()),
         st.binary(max_size=200),
     )
@@ -307,3 +363,66 @@ def test_no_body_gets_a_server_error_or_is_read_past_its_limit(
     )
     assert web_chat.status_code == 200, web_chat.text
     assert "Echo: still answered" in [reply.get("text") for reply in web_chat.json()]
+
+
+_PERSON = {"id": 7_100_001, "is_bot": False, "first_name": "Sam"}
+_CHAT = {"id": 7_100_001, "type": "private"}
+
+
+@pytest.mark.parametrize(
+    ("why", "update"),
+    [
+        (
+            "a button pressed on a message without its chat",
+            {
+                "update_id": 1,
+                "callback_query": {
+                    "id": "1",
+                    "from": _PERSON,
+                    "chat_instance": "c",
+                    "data": "/affirm",
+                    "message": {"message_id": 1, "date": 93},
+                },
+            },
+        ),
+        (
+            "a date past the year 9999",
+            {
+                "update_id": 2,
+                "message": {"message_id": 2, "date": 10**20, "chat": _CHAT, "text": "hi"},
+            },
+        ),
+        (
+            "a number for the text",
+            {"update_id": 3, "message": {"message_id": 3, "date": 1, "chat": _CHAT, "text": 5}},
+        ),
+        (
+            "text for the chat id",
+            {
+                "update_id": 4,
+                "message": {
+                    "message_id": 4,
+                    "date": 1,
+                    "chat": {"id": "abc", "type": "private"},
+                    "text": "hi",
+                },
+            },
+        ),
+        (
+            "text for the message id",
+            {
+                "update_id": 5,
+                "message": {"message_id": "x", "date": 1, "chat": _CHAT, "text": "hi"},
+            },
+        ),
+    ],
+)
+def test_a_telegram_update_with_a_field_of_the_wrong_type_is_a_400_not_a_500(
+    app_client: TestClient, why: str, update: dict
+) -> None:
+    """Found by the fuzz: python-telegram-bot's `Update.de_json` checks no types, so these
+    reached the handler and failed there (500)."""
+    answer = app_client.post(
+        "/webhooks/telegram/webhook", json=update, headers={SECRET_HEADER: TELEGRAM_SECRET}
+    )
+    assert answer.status_code == 400, why
