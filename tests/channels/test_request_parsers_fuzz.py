@@ -1,9 +1,11 @@
 """A property-based fuzz of the request parsers, at the ASGI boundary (issue 10).
 
-Arbitrary bytes, JSON and form bodies, shaped like what each route reads or not, with any
-content type, sent in chunks with an honest, missing, low or high Content-Length, straight into
-the real app (its lifespan running against the stand-in Rasa, Twilio and Telegram). The ASGI
-`receive` is instrumented to count the body bytes the app pulls. For every request:
+Mostly a body the route takes with one field wrong or missing (so each parser is reached past
+JSON and form decoding), else any JSON, form or bytes; any content type; padded up to, just over
+or well past the route's limit; sent in chunks with an honest, missing, low or high
+Content-Length, straight into the real app (its lifespan running against the stand-in Rasa,
+Twilio and Telegram). The ASGI `receive` is instrumented to count the body bytes the app pulls.
+For every request:
 
 - never a 5xx;
 - never more than the route's limit read, plus the one chunk that crossed it;
