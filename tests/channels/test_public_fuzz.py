@@ -10,6 +10,11 @@ carries the signature Twilio's own `RequestValidator` computes for exactly those
 Telegram request the secret header, so generated bodies get past authentication to the parsers
 and the conversation behind them. No answer may be a 5xx, and afterwards the endpoint still
 serves a real person normally.
+
+Staff sign-in is posted as a browser posts it (the page's hidden fields and cookie), with the
+account's own e-mail and password or anything else: no 5xx, nobody in without the code, the
+right password with a wrong code answered exactly as an unknown account, and staff still sign in
+afterwards.
 """
 
 from __future__ import annotations
@@ -346,17 +351,15 @@ def sign_in_spec(gateway: Gateway, account: StaffAccount, hidden: dict[str, str]
     return spec
 
 
-def signs_in(
-    gateway: Gateway, account: StaffAccount, *, password: str | None = None, code: str | None = None
-) -> httpx.Response:
-    """A sign-in from a browser of its own, at an address of its own: by default the account's
-    owner with the password and the current code."""
+def signs_in(gateway: Gateway, account: StaffAccount, *, code: str | None = None) -> httpx.Response:
+    """A sign-in with the account's password from a browser and an address of its own, with
+    `code` (by default the current one)."""
     headers = {"x-forwarded-for": new_address()}
     with httpx.Client(base_url=gateway.url, headers=headers, timeout=30) as browser:
         hidden, cookies = browser_state(browser.get(SIGN_IN))
         details = {
             "email": account.email,
-            "password": account.password if password is None else password,
+            "password": account.password,
             "code": pyotp.TOTP(account.totp_secret).now() if code is None else code,
         }
         return browser.post(SIGN_IN, data=details | hidden, cookies=cookies)
