@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from api.cases.models import Case
 from api.casework.access import case_for, require_role
@@ -105,7 +106,14 @@ def restrict(desk: Desk, case_id: str, reason: str, staff_ids: list[str]) -> Cas
         row = CaseRestriction(case_id=case.id)
         desk.session.add(row)
     row.reason, row.restricted_by, row.restricted_at = reason, desk.user.id, desk.now
-    desk.session.flush()
+    try:
+        desk.session.flush()
+    except IntegrityError:
+        # Another manager restricted it first, between our read and this write.
+        desk.session.rollback()
+        raise BadRequest(
+            "Someone restricted this case a moment ago. Open it again to see who is named."
+        ) from None
     desk.session.execute(delete(RestrictedTo).where(RestrictedTo.case_id == case.id))
     desk.session.add_all(RestrictedTo(case_id=case.id, staff_id=s) for s in sorted(named))
     desk.log("case.restrict", "case", case.id)

@@ -17,8 +17,15 @@ from sqlalchemy import select
 
 from api.alerts.models import Alert
 from api.audit.models import AuditEvent
+from api.audit.service import Auditor
 from api.cases.models import Case
-from api.db import session_factory
+from api.cases.service import CaseKeys
+from api.casework import restriction
+from api.casework.desk import Desk
+from api.casework.models import CaseRestriction
+from api.casework.workflow import BadRequest
+from api.crypto.keys import hash_key_from, keyring_from
+from api.db import session_factory, utcnow
 from api.settings import Settings
 from api.staff.models import StaffUser
 from tests.api.casework_world import CANARY, World, world_fixture
@@ -246,3 +253,24 @@ def test_the_alert_of_a_restricted_case_is_no_such_alert_to_staff_not_named(worl
     assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())
     assert hidden.status_code == 404
     assert world.request("bob", "POST", f"/api/v1/alerts/{alert_id}/acknowledge").status_code == 200
+
+
+def test_a_manager_who_restricts_a_moment_after_another_gets_a_clear_400_not_a_500(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two managers read the case unrestricted; the first commits; the second's insert clashes."""
+    assert restrict(world, "triage_case", "colleague_case", "bob").status_code == 200
+    keys = CaseKeys(keyring_from(world.settings), hash_key_from(world.settings))
+    with session_factory(world.settings)() as db:
+        manager = db.get(StaffUser, world.users["meg"].id)
+        assert manager is not None
+        desk = Desk(db, manager, utcnow(), keys.keyring, Auditor(hash_key=keys.hash_key))
+        read = db.get
+        # What the second manager read before the first one's restriction was committed.
+        monkeypatch.setattr(
+            db, "get", lambda model, key: None if model is CaseRestriction else read(model, key)
+        )
+        with pytest.raises(BadRequest) as refused:
+            restriction.restrict(desk, world.case_id("triage_case"), "colleague_case", [])
+    assert refused.value.status_code == 400
+    assert sees(world, "bob", "triage_case")  # the first restriction stands
