@@ -28,8 +28,8 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
 STRICT_TRANSPORT_SECURITY = ("strict-transport-security", "max-age=31536000; includeSubDomains")
 """Over HTTPS only (RFC 6797 ignores it over HTTP): a browser that has once reached the chat
 over HTTPS never again asks for it over plain HTTP, where a network attacker could read or
-change it. Behind a TLS proxy the scheme is the proxy's when uvicorn trusts it
-(`--forwarded-allow-ips`)."""
+change it. Behind a TLS proxy the scheme is the proxy's when the gateway trusts it
+(`QD_FORWARDED_ALLOW_IPS`, passed to uvicorn by ops/gateway.py)."""
 
 
 def _with_security_headers(send: Send, *, https: bool) -> Send:
