@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from api.secret_files import SecretFileError
 from api.settings import Settings
 from channels.telegram import config as telegram_config
 from channels.twilio import config as twilio_config
@@ -41,7 +42,11 @@ def channel_lines(env: dict[str, str]) -> list[str]:
 def main() -> int:
     var_dir = Path(os.environ.get("QD_VAR_DIR", ROOT / "var")).resolve()
     port = int(os.environ.get("PORT", "8000"))
-    env = environment_with(var_dir, ROOT / ".env")
+    try:
+        env = environment_with(var_dir, ROOT / ".env")
+    except SecretFileError as error:
+        print(f"Not starting: {error}", file=sys.stderr)
+        return 2
     internal = int(env.get("QD_INTERNAL_PORT") or port + 1)  # loopback: /internal/* only
     stack = Stack(var_dir=var_dir, env=env, ports=Ports(gateway=port, internal=internal))
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from ops import run
 from ops.run import CHANNEL_VARIABLES, channel_lines
 
 
@@ -34,3 +37,14 @@ def test_a_configured_channel_shows_its_webhook_address() -> None:
         "  SMS/WhatsApp: https://chat.landlord.example/webhooks/twilio/webhook",
         "  Telegram:     off (set TELEGRAM_SECRET_TOKEN)",
     ]
+
+
+def test_a_secret_file_that_cannot_be_read_stops_make_run_with_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("QD_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("QD_MASTER_KEYS_FILE", str(tmp_path / "missing"))
+    assert run.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Not starting: QD_MASTER_KEYS_FILE") and "Traceback" not in err
+    assert not any(tmp_path.iterdir())  # nothing was started or written
