@@ -18,6 +18,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.case_service import clear_org_cache
+from ops.services.redis import throwaway_redis
 
 REPO = Path(__file__).resolve().parents[2]
 DOMAIN: dict[str, Any] = Domain.load(str(REPO / "bot" / "domain")).as_dict()
@@ -120,6 +121,13 @@ def case_service_down(monkeypatch: pytest.MonkeyPatch) -> None:
         port = sock.getsockname()[1]
     monkeypatch.setenv("QD_CASE_SERVICE_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("QD_SERVICE_TOKEN", SERVICE_TOKEN)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """One throwaway Redis for the whole session (ops/services/redis.py), stopped at the end."""
+    with throwaway_redis(REPO / "var" / "tmp") as url:
+        yield url
 
 
 def make_tracker(
