@@ -70,6 +70,17 @@ def assistant_niceness(env: dict[str, str]) -> int:
     return niceness
 
 
+def endpoints_file(env: dict[str, str]) -> str:
+    """Rasa's endpoints: conversations in Redis when `QD_REDIS_URL` is set, else in memory.
+
+    In memory (bot/endpoints.yml) each Rasa worker holds its own senders' conversations: the
+    embedded default. With Redis (bot/endpoints-redis.yml) every worker, on this machine or
+    another, can serve any conversation: trackers sealed under `QD_TRACKER_KEY` and Rasa's lock
+    store in the same Redis (bot/sealed_redis_tracker_store.py, bot/redis_lock_store.py).
+    """
+    return "bot/endpoints-redis.yml" if env.get("QD_REDIS_URL") else "bot/endpoints.yml"
+
+
 @dataclass(frozen=True)
 class Ports:
     rasa: int = 5005
@@ -153,7 +164,7 @@ class Stack:
         rasa = {
             name: [
                 str(RASA_BIN / "python"), "-m", "bot.rasa_cli", "run", "--model", str(model),
-                "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+                "--endpoints", endpoints_file(self.env), "--credentials", "bot/credentials.yml",
                 "-i", "127.0.0.1", "-p", str(port), "--enable-api", "--quiet",
                 "--log-file", str(logs / f"{name}.log"),
             ]
