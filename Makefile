@@ -150,15 +150,15 @@ test-nlu: $(MODEL) $(HELDOUT_PREDICTIONS)
 test-actions: $(RASA_VENV)/.installed $(DANGER_MODEL) redis-server
 	$(RASA_PY) -m pytest tests/actions -q
 
-# Debian's Redis for the sealed tracker store's tests: each session starts its own throwaway
-# server on a free loopback port with nothing on disk (ops/services/redis.py).
+# Debian's Redis for the sealed tracker store's tests (tests/actions, tests/e2e): each starts its
+# own throwaway server on a free loopback port with nothing on disk (ops/services/redis.py).
 .PHONY: redis-server
 redis-server:
 	@command -v redis-server >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	  else echo "Install Redis: sudo apt-get install redis-server" >&2; exit 1; fi; }
 
-test-app: $(APP_VENV)/.installed $(MODEL) $(DANGER_MODEL) browser
+test-app: $(APP_VENV)/.installed $(MODEL) $(DANGER_MODEL) browser redis-server
 	$(PY) -m pytest tests --ignore=tests/actions -q
 
 # Held-out danger sentences (tests/heldout): recall of the gateway's danger check must stay 1.0.
