@@ -3,7 +3,7 @@
 SQLite is the default so one machine runs the product with no database server. Every connection
 gets WAL (readers never block the writer), enforced foreign keys, and `secure_delete` so a deleted
 row's bytes are overwritten rather than left in free pages. The schema is created only by Alembic
-migrations, both in tests and at start-up, so the two can never drift apart.
+migrations, both in tests and in `make migrate`, so the two can never drift apart.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from api.migration_lock import migration_lock
 from api.settings import REPO_ROOT, Settings, current_settings
 
 NAMING_CONVENTION = {
@@ -146,8 +147,12 @@ def alembic_config(settings: Settings) -> Any:
 
 
 def migrate(settings: Settings) -> None:
-    """`alembic upgrade head`, run at application start and by the CLI before it touches data."""
+    """`alembic upgrade head` under the database's migration lock, so runs at once are safe.
+
+    Run by `make migrate` (api/migrate.py), by a development gateway at start, and by the CLIs
+    before they touch data; a production gateway only checks the revision (api/migrate.py).
+    """
     from alembic import command
 
-    get_engine(settings)  # creates the SQLite folder if needed
-    command.upgrade(alembic_config(settings), "head")
+    with migration_lock(get_engine(settings)):  # the engine also creates the SQLite folder
+        command.upgrade(alembic_config(settings), "head")
