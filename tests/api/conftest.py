@@ -1,4 +1,10 @@
-"""Fixtures for the case service: a real SQLite file per test, real keys, a real SMTP server."""
+"""Fixtures for the case service: a real database per test, real keys, a real SMTP server.
+
+Every test gets a fresh SQLite file. The modules in POSTGRES_MODULES, those whose SQL meets the
+database's own semantics (locks, transactions, types, ordering, migrations), run a second time
+on a fresh PostgreSQL 15 database each (tests/api/databases.py): `test_x[sqlite]` and
+`test_x[postgresql]`. The rest run on SQLite only, which keeps `make test` within its time.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +26,43 @@ from sqlalchemy.orm import Session
 from api.app import create_app
 from api.db import dispose_engines, migrate, session_factory
 from api.settings import REPO_ROOT, Settings
+from tests.api.databases import PostgresDatabases, postgres_enabled, postgres_server
 
 SERVICE_TOKEN = "test-service-token-0123456789abcdef"
+POSTGRES_MODULES = frozenset(
+    {
+        "test_audit",
+        "test_cases_api",
+        "test_casework",
+        "test_casework_access",
+        "test_db",
+        "test_postgres_concurrency",
+        "test_report_cap",
+        "test_restricted_cases",
+        "test_retention",
+        "test_staff",
+        "test_throttles",
+    }
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the POSTGRES_MODULES' database tests on both backends (PostgreSQL unless turned off)."""
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    if "database" in metafunc.fixturenames and module in POSTGRES_MODULES and not sqlite_only:
+        backends = ["sqlite", "postgresql"] if postgres_enabled() else ["sqlite"]
+        metafunc.parametrize("database", backends, indirect=True, scope="function")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: a test of SQLite itself, not on PostgreSQL")
+
+
+def pytest_report_header() -> str:
+    if postgres_enabled():
+        return "PostgreSQL: database tests also run on PostgreSQL 15 (tests/api/conftest.py)"
+    return "PostgreSQL: OFF (QD_TEST_POSTGRES=off): database tests run on SQLite only"
 
 
 def random_key() -> str:
@@ -34,11 +75,11 @@ def random_key_fixture() -> Callable[[], str]:
     return random_key
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Iterator[Settings]:
-    """Settings for one test: its own database folder and fresh keys; no e-mail by default."""
-    yield Settings(
-        var_dir=tmp_path / "var",
+def make_settings(var_dir: Path, database_url: str | None = None) -> Settings:
+    """Settings with fresh keys and no e-mail; SQLite under `var_dir` unless a URL is given."""
+    return Settings(
+        var_dir=var_dir,
+        database_url=database_url,
         master_keys=f"k1:{random_key()}",
         hash_key=random_key(),
         service_token=SERVICE_TOKEN,
@@ -52,12 +93,47 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
         smtp_timeout_seconds=2.0,
         staff_base_url="https://staff.example.org",
     )
-    dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresDatabases]:
+    """One PostgreSQL server per session, with the schema migrated once into a template."""
+    with postgres_server() as admin_url:
+        databases = PostgresDatabases(admin_url)
+        databases.build_template(make_settings(tmp_path_factory.mktemp("template")))
+        try:
+            yield databases
+        finally:
+            dispose_engines()
+            databases.drop(databases.template)
 
 
 @pytest.fixture
-def migrated(settings: Settings) -> Settings:
-    migrate(settings)
+def database(request: pytest.FixtureRequest) -> str:
+    """The backend under test: "sqlite" unless the module runs on both (see the docstring)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database: str, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    """Settings for one test: its own empty database and fresh keys; no e-mail by default."""
+    if database == "sqlite":
+        yield make_settings(tmp_path / "var")
+        dispose_engines()
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    with databases.fresh() as url:
+        yield make_settings(tmp_path / "var", url)
+
+
+@pytest.fixture
+def migrated(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """The test's database at the newest migration (on PostgreSQL, a copy of the template)."""
+    if settings.database_url is None:
+        migrate(settings)
+    else:
+        databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+        databases.replace_with_migrated(settings.database_url)
     return settings
 
 

@@ -1,7 +1,8 @@
-"""The schema comes from migrations, matches the models, and SQLite runs with safe pragmas."""
+"""The schema comes from migrations (SQLite, PostgreSQL) and matches the models; SQLite pragmas."""
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -28,6 +29,14 @@ def test_migrate_is_idempotent(migrated: Settings) -> None:
     assert version == ScriptDirectory.from_config(alembic_config(migrated)).get_current_head()
 
 
+def test_migrations_run_on_an_empty_database(settings: Settings) -> None:
+    migrate(settings)
+    with get_engine(settings).connect() as connection:
+        version = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    assert version == ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
+
+
+@pytest.mark.sqlite_only
 def test_sqlite_pragmas(migrated: Settings) -> None:
     with get_engine(migrated).connect() as connection:
         assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
