@@ -17,6 +17,8 @@ from api.crypto.keys import key_problems
 from api.db import migrate
 from api.errors import validation_error_without_input
 from api.internal_listener import InternalRoutesOnPrivateListener
+from api.metrics import RequestMetrics
+from api.metrics_scrape import router as metrics_router
 from api.org.profile import profile_for
 from api.org.router import router as org_router
 from api.retention.worker import RetentionWorker
@@ -90,9 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.internal_port is not None:  # the case service's write path: loopback only
         app.add_middleware(InternalRoutesOnPrivateListener, internal_port=settings.internal_port)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestMetrics)  # outermost: every answer counted, 404s and 413s too
     app.add_exception_handler(RequestValidationError, validation_error_without_input)
     routers = (web_router, twilio_router, telegram_router, health_router, org_router)
     staff = (staff_router, casework_pages_router, casework_api_router)
-    for router in (*routers, cases_router, *staff):
+    for router in (*routers, cases_router, metrics_router, *staff):
         app.include_router(router)
     return app

@@ -21,12 +21,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 import weakref
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
+
+from api import metrics
 
 REPLY_KEYS = ("recipient_id", "text", "buttons", "custom")
 
@@ -129,18 +132,20 @@ class RasaClient:
             metadata["address_key"] = address_key
         worker = self._worker(sender)
         async with self._gate(worker):
-            body = await self._request(
-                "POST",
-                worker + GATEWAY_CHANNEL_PATH,
-                json={"sender": sender, "message": message, "metadata": metadata},
-            )
-        try:
-            replies = json.loads(body)
-        except ValueError:
-            raise RasaUnavailable("Rasa replied with something that is not JSON") from None
-        if not isinstance(replies, list) or not all(isinstance(r, dict) for r in replies):
-            raise RasaUnavailable("Rasa replied with something that is not a list of messages")
-        return [{k: r[k] for k in REPLY_KEYS if k in r} for r in replies]
+            started = time.perf_counter()  # Rasa's time, not the wait for a place at the gate
+            try:
+                replies = _replies(
+                    await self._request(
+                        "POST",
+                        worker + GATEWAY_CHANNEL_PATH,
+                        json={"sender": sender, "message": message, "metadata": metadata},
+                    )
+                )
+            except RasaUnavailable:
+                metrics.rasa_answered(time.perf_counter() - started, ok=False)
+                raise
+        metrics.rasa_answered(time.perf_counter() - started, ok=True)
+        return replies
 
     async def wipe(self, sender: str) -> None:
         """Replace the conversation's events with none: the expiring tracker store deletes it."""
@@ -224,6 +229,17 @@ class RasaClient:
             retryable = response.status == 503
             raise RasaUnavailable(f"Rasa answered {response.status}", retryable=retryable)
         return body
+
+
+def _replies(body: bytes) -> list[dict[str, Any]]:
+    """Rasa's list of replies, known keys only; anything else is `RasaUnavailable`."""
+    try:
+        replies = json.loads(body)
+    except ValueError:
+        raise RasaUnavailable("Rasa replied with something that is not JSON") from None
+    if not isinstance(replies, list) or not all(isinstance(r, dict) for r in replies):
+        raise RasaUnavailable("Rasa replied with something that is not a list of messages")
+    return [{k: r[k] for k in REPLY_KEYS if k in r} for r in replies]
 
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, RasaClient]] = (

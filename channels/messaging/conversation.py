@@ -33,6 +33,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from api import metrics
 from api.crypto.keys import hash_key_from, keyring_from
 from api.db import in_session, session_factory, utcnow
 from api.org.profile import OrgProfile
@@ -180,6 +181,7 @@ class Conversations:
         except Exception as error:  # storage down: still answer with the numbers
             log.error("inbound delivery could not be recorded (%s)", type(error).__name__)
             emergency = await assess_async(delivery.text) is Danger.NOW
+            metrics.safety_net_answered(delivery.channel, "not_taken")
             return Turn(pseudonym, self._safety_net("not_kept", emergency_first=emergency))
         if unread is None:
             return Turn(pseudonym, [], duplicate=True)
@@ -191,6 +193,7 @@ class Conversations:
         answered = _Answered()
         if danger is Danger.NOW or pressed:
             answered.late, answered.told = True, frozenset({"emergency"})
+            metrics.safety_net_answered(delivery.channel, "emergency")
             self._spawn(self._turn(unread, danger, answered))
             return Turn(pseudonym, [self._numbers(contact)], contact, given=answered.given.set)
         turn = self._spawn(self._turn(unread, danger, answered))
@@ -198,6 +201,7 @@ class Conversations:
         if turn in done:
             return turn.result()
         answered.late, answered.told = True, frozenset({"emergency", "kept"})
+        metrics.safety_net_answered(delivery.channel, "holding")
         holding = self._safety_net(
             "slow", emergency_first=False, discreet=contact.wording != "plain"
         )
@@ -380,6 +384,7 @@ class Conversations:
             log.warning("messaging safety net (%s, kept: %s)", error, kept)
             if not first_time:  # the person already had the numbers and knows what happens
                 return contact, []
+            metrics.safety_net_answered(contact.channel, "kept" if kept else "not_taken")
             return contact, self._safety_net(
                 "kept" if kept else "not_kept",
                 emergency_first=emergency,

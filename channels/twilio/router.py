@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from starlette.datastructures import ImmutableMultiDict
 
+from api import metrics
 from api.org.profile import OrgProfile, get_profile
 from channels import safety
 from channels.messaging import texts
@@ -41,6 +42,7 @@ async def twilio_webhook(
     profile: Annotated[OrgProfile, Depends(get_profile)],
 ) -> Response:
     delivery = _delivery(form)
+    metrics.set_channel(request, delivery.channel)
     pseudonym = conversations.pseudonym(delivery.channel, delivery.address)
     keyword = delivery.text.strip().lower()
     sms = delivery.channel == "sms"

@@ -26,6 +26,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from api import metrics
 from api.org.profile import OrgProfile, get_profile
 from api.settings import Settings, current_settings
 from channels import safety
@@ -168,6 +169,7 @@ async def webhook(
         return JSONResponse({"detail": REFUSED_TEXT[refusal]}, status_code=429)
     if turns.busy(sender):
         log.warning("safety net answered: too many messages waiting for Rasa")
+        metrics.safety_net_answered("web", "not_taken")
         return JSONResponse(_safety_net(chat, profile, emergency_first=emergency))
 
     turn = Turn(sender, failure_reply=_late_not_taken(sender))
@@ -176,6 +178,7 @@ async def webhook(
     address_key = None if host is None else report_address_key(settings, host)
     task = turns.start(turn, lambda: rasa.send(sender, chat.message, address_key=address_key))
     if emergency:
+        metrics.safety_net_answered("web", "emergency")
         numbers = _reply(sender, safety.emergency_text(profile), "emergency", pending=True)
         return JSONResponse([numbers, *turns.take(sender)])
 
@@ -183,9 +186,11 @@ async def webhook(
         replies = await _answer_in_time(turns, turn, task, settings.chat_wait_seconds)
     except RasaUnavailable as error:
         log.warning("safety net answered: %s", error)
+        metrics.safety_net_answered("web", "not_taken")
         return JSONResponse([*turns.take(sender), *_safety_net(chat, profile)])
     if replies is None:
         log.info("holding reply: Rasa is slow")
+        metrics.safety_net_answered("web", "holding")
         waiting = _reply(sender, WAITING_TEXT, "waiting", pending=True)
         numbers = _reply(sender, safety.emergency_text(profile), "emergency")
         return JSONResponse([*turns.take(sender), waiting, numbers])

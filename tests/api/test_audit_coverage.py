@@ -45,6 +45,9 @@ from tests.api.conftest import SERVICE_TOKEN, minimal_case
 NOT_AUDITED: dict[str, str] = {
     "GET /openapi.json": "the API's own description: no case or staff data",
     "GET /healthz": "readiness of Rasa and the action server: no case or staff data",
+    "GET /livez": "the process runs: no case or staff data",
+    "GET /readyz": "the gateway can answer a person: no case or staff data",
+    "GET /internal/metrics": "counts and latencies on the private listener: no case or staff data",
     "GET /": "the web chat page: a conversation is deliberately never recorded",
     "GET /chat/{name}": "the web chat's static scripts and styles",
     "GET /privacy": "the static privacy notice",
