@@ -50,7 +50,7 @@ def throwaway_redis(var_dir: Path) -> Iterator[str]:
     if binary is None:
         raise RuntimeError(f"{BINARY} is not installed; {INSTALL_HINT}")
     var_dir.mkdir(parents=True, exist_ok=True)
-    work_dir = Path(tempfile.mkdtemp(prefix="redis-", dir=var_dir))
+    work_dir = Path(tempfile.mkdtemp(prefix="redis-", dir=var_dir)).resolve()  # redis chdirs
     port = free_port()
     command = [
         binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",

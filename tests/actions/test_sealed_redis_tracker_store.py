@@ -27,6 +27,7 @@ from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
 from bot.redis_lock_store import RedisUrlLockStore
 from bot.sealed_redis_tracker_store import SealedRedisTrackerStore
 from bot.tracker_seal import KEY_VARIABLE, TrackerSeal, key_from_env
+from ops.services.redis import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DOMAIN = Domain.load(str(REPO / "bot" / "domain"))
@@ -291,6 +292,21 @@ def test_rasa_does_not_start_without_a_proper_key(
     assert value == "" or value not in str(refused.value)
     with pytest.raises(ValueError, match=KEY_VARIABLE):
         key_from_env({KEY_VARIABLE: value})
+
+
+def test_a_redis_that_is_down_fails_the_turn_at_once() -> None:
+    """Rasa answers the gateway with an error, which gives the person the safety net."""
+    store = SealedRedisTrackerStore(
+        DOMAIN, host=f"redis://127.0.0.1:{free_port()}/0", seal=TrackerSeal(KEY)
+    )
+
+    async def test() -> None:
+        with pytest.raises(redis.exceptions.ConnectionError):
+            await store.retrieve(sender())
+        with pytest.raises(redis.exceptions.ConnectionError):
+            await store.save(conversation(sender()))
+
+    in_loop(test)
 
 
 def test_an_event_broker_is_refused(redis_url: str) -> None:
