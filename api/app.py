@@ -14,11 +14,11 @@ from api.cases.router import router as cases_router
 from api.casework.api_router import router as casework_api_router
 from api.casework.pages import router as casework_pages_router
 from api.crypto.keys import key_problems
-from api.db import migrate
 from api.errors import validation_error_without_input
 from api.internal_listener import InternalRoutesOnPrivateListener
 from api.metrics import RequestMetrics
 from api.metrics_scrape import router as metrics_router
+from api.migrate import prepare_schema
 from api.org.profile import profile_for
 from api.org.router import router as org_router
 from api.retention.worker import RetentionWorker
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         refuse_unsafe_start(settings)  # production keys, plain-text alert e-mail
-        migrate(settings)
+        prepare_schema(settings)  # production: at head or refuse; development: migrate
         for problem in key_problems(settings):
             log.error("%s (reports cannot be stored until this is fixed)", problem)
         for name in profile.unverified():
