@@ -16,7 +16,7 @@ from api.app import create_app
 from api.audit.__main__ import main as audit_main
 from api.crypto.__main__ import main as crypto_main
 from api.crypto.production import unsafe_key_problems
-from api.db import dispose_engines
+from api.db import dispose_engines, migrate
 from api.retention.__main__ import main as retention_main
 from api.secret_files import DEV_SECRETS_FILE, SecretFileError
 from api.settings import REPO_ROOT, Settings
@@ -75,6 +75,7 @@ def production(var_dir: Path) -> Callable[..., Settings]:
             "service_token": "production-service-token-0123456789",
             "rasa_token": "production-rasa-token-0123456789",
             "org_dir": REPO_ROOT / "orgs",
+            "staff_base_url": "https://staff.landlord.example",
         }
         return Settings(**(given | changes))
 
@@ -82,7 +83,9 @@ def production(var_dir: Path) -> Callable[..., Settings]:
 
 
 def starts(settings: Settings) -> bool:
-    """Whether the gateway gets through its start-up (migrations, workers) with these settings."""
+    """Whether the gateway gets through its start-up (checks, workers) with these settings, on a
+    database `make migrate` brought to head (a production gateway never migrates)."""
+    migrate(settings)
     try:
         with TestClient(create_app(settings), base_url="https://testserver"):
             return True
