@@ -8,6 +8,8 @@
   reverse proxy's addresses). uvicorn's own default believes 127.0.0.1: then anything on the
   machine could pose as any address to the per-address limits. Without the setting, a request's
   address is its connection's.
+- Logs are JSON lines on stderr (ops/logging_config.py), at INFO: uvicorn's, the app's and its
+  workers'. uvicorn's access log stays off: its lines carry client addresses and paths.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import uvicorn
 
 from api.settings import Settings
+from ops.logging_config import dict_config
 
 APP = "api.app:create_app"
 LOOPBACK = "127.0.0.1"
@@ -36,8 +39,9 @@ def config(settings: Settings, host: str, port: int) -> uvicorn.Config:
         factory=True,
         host=host,
         port=port,
-        access_log=False,  # access lines would carry conversation ids and follow-up paths
-        log_level="warning",
+        access_log=False,  # access lines would carry client addresses and case paths
+        log_config=dict_config("INFO"),
+        log_level="info",
         **proxy_options(settings),
     )
 
