@@ -116,7 +116,10 @@ def database(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, database: str, request: pytest.FixtureRequest) -> Iterator[Settings]:
-    """Settings for one test: its own empty database and fresh keys; no e-mail by default."""
+    """Settings for one test: its own database and fresh keys; no e-mail by default.
+
+    SQLite starts empty (the app or `migrated` runs the migrations); PostgreSQL starts migrated.
+    """
     if database == "sqlite":
         yield make_settings(tmp_path / "var")
         dispose_engines()
@@ -127,13 +130,17 @@ def settings(tmp_path: Path, database: str, request: pytest.FixtureRequest) -> I
 
 
 @pytest.fixture
-def migrated(settings: Settings, request: pytest.FixtureRequest) -> Settings:
-    """The test's database at the newest migration (on PostgreSQL, a copy of the template)."""
-    if settings.database_url is None:
-        migrate(settings)
-    else:
+def migrated(settings: Settings) -> Settings:
+    migrate(settings)
+    return settings
+
+
+@pytest.fixture
+def unmigrated(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """The test's settings over a database with no schema at all, on either backend."""
+    if settings.database_url is not None:
         databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
-        databases.replace_with_migrated(settings.database_url)
+        databases.empty(settings.database_url)
     return settings
 
 

@@ -1,9 +1,9 @@
 """Fresh PostgreSQL databases for the case service's tests, fast enough to make one per test.
 
-The schema is migrated once per session into a template database; each test then gets an empty
-database (as SQLite's fresh file is) and `migrated` swaps it for a copy of the template
-(`CREATE DATABASE ... TEMPLATE`), which takes milliseconds where running the migrations takes a
-second. Every database is dropped when its test ends.
+The schema is migrated once per session into a template database; each test then gets a copy of
+it (`CREATE DATABASE ... TEMPLATE`), which takes milliseconds where running the migrations (as
+the app does at start-up) takes a second. The tests of the migrations themselves ask for an empty
+database instead (`unmigrated`). Every database is dropped when its test ends.
 
 The server is `QD_TEST_POSTGRES_URL` when set (a superuser URL, `postgresql+psycopg://...`), or a
 throwaway cluster under var/ (ops/services/postgres.py). `QD_TEST_POSTGRES=off` runs the tests on
@@ -78,19 +78,19 @@ class PostgresDatabases:
 
     @contextmanager
     def fresh(self) -> Iterator[str]:
-        """An empty database for one test, dropped (connections and all) afterwards."""
+        """A migrated database for one test, dropped (connections and all) afterwards."""
         name = f"qd_test_{uuid.uuid4().hex[:12]}"
-        self.create(name)
+        self.create(name, template=self.template)
         try:
             yield self.url_for(name)
         finally:
             dispose_engines()
             self.drop(name)
 
-    def replace_with_migrated(self, url: str) -> None:
-        """Swap the (still unused) database at `url` for a copy of the migrated template."""
+    def empty(self, url: str) -> None:
+        """Swap the test's database at `url` for an empty one, with no schema at all."""
         name = make_url(url).database
         assert name is not None and name.startswith("qd_test_")
         dispose_engines()
         self.drop(name)
-        self.create(name, template=self.template)
+        self.create(name)

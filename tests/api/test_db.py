@@ -29,11 +29,12 @@ def test_migrate_is_idempotent(migrated: Settings) -> None:
     assert version == ScriptDirectory.from_config(alembic_config(migrated)).get_current_head()
 
 
-def test_migrations_run_on_an_empty_database(settings: Settings) -> None:
-    migrate(settings)
-    with get_engine(settings).connect() as connection:
+def test_migrations_run_on_an_empty_database(unmigrated: Settings) -> None:
+    assert inspect(get_engine(unmigrated)).get_table_names() == []
+    migrate(unmigrated)
+    with get_engine(unmigrated).connect() as connection:
         version = connection.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
+    assert version == ScriptDirectory.from_config(alembic_config(unmigrated)).get_current_head()
 
 
 @pytest.mark.sqlite_only

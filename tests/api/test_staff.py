@@ -35,6 +35,7 @@ START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The CLI reads the environment, as it does in production."""
     monkeypatch.setenv("QD_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("QD_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("QD_MASTER_KEYS", settings.master_keys.get_secret_value())
     monkeypatch.setenv("QD_HASH_KEY", settings.hash_key.get_secret_value())
     monkeypatch.setenv("QD_NEW_PASSWORD", PASSWORD)
@@ -89,6 +90,7 @@ def csrf_of(page: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.sqlite_only  # it reads the SQLite file's raw bytes
 def test_cli_creates_an_account_and_prints_only_the_otpauth_uri(
     cli_env: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
