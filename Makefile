@@ -42,6 +42,9 @@ DANGER_INPUTS := requirements/danger-build.txt requirements/danger-build.lock \
 
 help:
 	@echo "make run    start the product on embedded defaults (sets itself up on first use)"
+	@echo "make model    build both models once, to ship in var/models/ (README, Deploying at scale)"
+	@echo "make migrate  bring the database to this version's schema (a deploy step; safe twice at once)"
+	@echo "make serve    start on prebuilt models and a migrated database, never training (production)"
 	@echo "make test   run every test (lint, Rasa data and stories, NLU cross-validation, pytest)"
 	@echo "make bench  measure latency and throughput (see bench/)"
 	@echo "make backup   seal the database and its keys to QD_BACKUP_PUBLIC_KEY (BACKUP_DIR=...)"
@@ -82,7 +85,27 @@ $(DANGER_MODEL): $(DANGER_INPUTS) | $(BUILD_VENV)/.installed
 	  PYTHONWARNINGS=ignore $(BUILD_VENV)/bin/python -m channels.danger.build \
 	  --nlu data/nlu --out $(VAR)/models/danger 2>&1 | { grep -v "^WARNING:root:Please consider" || true; }
 
-run: install $(MODEL) $(DANGER_MODEL)
+# Both models, built once (on a build machine) and copied to each server's var/models/.
+.PHONY: model migrate serve
+model: $(MODEL) $(DANGER_MODEL)
+
+# The schema to head under a lock (api/migrate.py): once per deploy, before the gateways start.
+# A production gateway never migrates itself; it refuses a database that is not at head.
+migrate: $(APP_VENV)/.installed
+	$(PY) -m ops.dev_secrets $(PY) -m api.migrate
+
+# make run trains and migrates on this machine, so production starts with make serve instead.
+ifeq ($(QD_ENV),production)
+run:
+	@echo "QD_ENV=production: make run would train the model on this server. Build it with make model on a build machine, copy var/models/, then make migrate and make serve." >&2; exit 2
+else
+run: install $(MODEL) $(DANGER_MODEL) migrate
+	$(PY) -m ops.run
+endif
+
+# Refuses to start (nothing started) without the prebuilt models or, in production, with a
+# database not at head or any unsafe setting (ops/preflight.py).
+serve: $(APP_VENV)/.installed
 	$(PY) -m ops.run
 
 # Staff accounts: QD_NEW_PASSWORD='...' make staff-user EMAIL=lead@landlord.example ROLE=manager

@@ -6,8 +6,8 @@ would change the schema under replicas still running the old code at a moment no
 
 - `make migrate` upgrades to head under the database's migration lock (api/migration_lock.py),
   so two at once (two machines running the deploy) are safe: the second finds nothing to do.
-- A production gateway (QD_ENV=production) only reads the revision: not at head, it refuses to
-  start and says to run `make migrate`. It never alters the schema.
+- A production gateway (QD_ENV=production) only reads the revision (api/startup_checks.py): not
+  at head, it refuses to start and says to run `make migrate`. It never alters the schema.
 - A development gateway still migrates at start, under the same lock, so `make run` on a fresh
   clone and the tests need no extra step.
 """
@@ -22,7 +22,6 @@ from alembic.script import ScriptDirectory
 from api.db import alembic_config, get_engine, migrate
 from api.secret_files import SecretFileError
 from api.settings import Settings
-from api.startup_checks import StartupRefused
 
 
 def head_revision(settings: Settings) -> str:
@@ -52,14 +51,11 @@ def schema_refusal(settings: Settings) -> str | None:
 
 
 def prepare_schema(settings: Settings) -> None:
-    """The gateway's start-up: production checks the revision (StartupRefused when it is not at
-    head); development migrates, for a fresh clone's convenience."""
+    """The gateway's schema step: development migrates, for a fresh clone's convenience;
+    production leaves the schema alone (`startup_refusals` has already refused a database that
+    is not at head)."""
     if settings.env != "production":
         migrate(settings)
-        return
-    refusal = schema_refusal(settings)
-    if refusal is not None:
-        raise StartupRefused(refusal)
 
 
 def main(argv: list[str]) -> int:

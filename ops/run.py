@@ -1,4 +1,9 @@
-"""`make run`: start the product on embedded defaults and say where a person finds it."""
+"""`make run` and `make serve`: start the product and say where a person finds it.
+
+Nothing starts while any reason not to stands (ops/preflight.py): missing models, or the
+gateway's own refusals (in production: development keys, http addresses, a database not at
+head). `make run` builds the models and migrates first; `make serve` never does.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from api.secret_files import SecretFileError
 from api.settings import Settings
 from channels.telegram import config as telegram_config
 from channels.twilio import config as twilio_config
+from ops import preflight
 from ops.stack import ROOT, Ports, Stack, environment_with
 
 CHANNEL_VARIABLES = (
@@ -49,6 +55,10 @@ def main() -> int:
         return 2
     internal = int(env.get("QD_INTERNAL_PORT") or port + 1)  # loopback: /internal/* only
     stack = Stack(var_dir=var_dir, env=env, ports=Ports(gateway=port, internal=internal))
+    reasons = preflight.refusals(var_dir, stack.process_env())
+    if reasons:
+        print("\n".join(f"Not starting: {reason}" for reason in reasons), file=sys.stderr)
+        return 2
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
