@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -32,6 +34,18 @@ def test_migrate_is_idempotent(migrated: Settings) -> None:
 def test_migrations_run_on_an_empty_database(unmigrated: Settings) -> None:
     assert inspect(get_engine(unmigrated)).get_table_names() == []
     migrate(unmigrated)
+    with get_engine(unmigrated).connect() as connection:
+        version = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    assert version == ScriptDirectory.from_config(alembic_config(unmigrated)).get_current_head()
+
+
+def test_migrations_at_once_wait_for_each_other_and_end_at_head(unmigrated: Settings) -> None:
+    """`make migrate` on two machines at once: under the migration lock (api/migration_lock.py)
+    the others wait, then find nothing left to do; without it they fail creating the same tables."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = [pool.submit(migrate, unmigrated) for _ in range(4)]
+        for run in runs:
+            run.result(timeout=120)
     with get_engine(unmigrated).connect() as connection:
         version = connection.scalar(text("SELECT version_num FROM alembic_version"))
     assert version == ScriptDirectory.from_config(alembic_config(unmigrated)).get_current_head()
