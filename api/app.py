@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         refuse_unsafe_start(settings)  # production: keys, https, SMTP TLS, schema at head
-        prepare_schema(settings)  # production: at head or refuse; development: migrate
+        prepare_schema(settings)  # development migrates; production never (make migrate)
         for problem in key_problems(settings):
             log.error("%s (reports cannot be stored until this is fixed)", problem)
         for name in profile.unverified():
