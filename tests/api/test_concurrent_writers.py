@@ -1,0 +1,107 @@
+"""Concurrent writers, as several gateway replicas or workers are: each thread its own connection.
+
+Runs on SQLite and PostgreSQL (tests/api/conftest.py POSTGRES_MODULES). A barrier releases the
+threads together so their transactions overlap. Pins two promises under load:
+- the audit chain: appends from many writers never share a `seq` and the chain verifies;
+- TOTP single use: of many sign-ins with one code at the same moment, exactly one succeeds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import pyotp
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.audit.models import AuditEvent
+from api.audit.service import Auditor
+from api.audit.verify import verify
+from api.cases.service import CaseKeys
+from api.crypto.keys import hash_key_from, keyring_from
+from api.db import session_factory
+from api.settings import Settings
+from api.staff.service import LoginOutcome, create_user, login
+
+WRITERS = 8
+EVENTS_EACH = 6
+NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
+PASSWORD = "correct horse battery staple"
+
+T = TypeVar("T")
+
+
+def all_at_once(settings: Settings, count: int, work: Callable[[Session, int], T]) -> list[T]:
+    """`work(session, i)` in `count` threads, each with its own session, started together."""
+    factory = session_factory(settings)
+    start = threading.Barrier(count)
+
+    def run(i: int) -> T:
+        with factory() as session:
+            start.wait(timeout=30)
+            return work(session, i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def test_concurrent_audit_appends_get_distinct_seqs_and_the_chain_verifies(
+    migrated: Settings,
+) -> None:
+    auditor = Auditor.from_settings(migrated)
+
+    def append(session: Session, writer: int) -> list[int]:
+        seqs = []
+        for n in range(EVENTS_EACH):
+            event = auditor.record(
+                session,
+                actor_id=None,
+                action="case.view",
+                object_type="case",
+                object_id=str(uuid.UUID(int=writer * 100 + n)),
+                now=NOW + dt.timedelta(seconds=n),
+            )
+            session.commit()
+            seqs.append(event.seq)
+        return seqs
+
+    seqs = [seq for each in all_at_once(migrated, WRITERS, append) for seq in each]
+
+    total = WRITERS * EVENTS_EACH
+    assert sorted(seqs) == list(range(1, total + 1))
+    with session_factory(migrated)() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == total
+        result = verify(session, hash_key_from(migrated))
+    assert (result.ok, result.checked, result.head_seq) == (True, total, total)
+
+
+def test_one_totp_code_signs_in_exactly_once_under_concurrent_sign_ins(
+    migrated: Settings,
+) -> None:
+    keys = CaseKeys(keyring_from(migrated), hash_key_from(migrated))
+    with session_factory(migrated)() as session:
+        user, secret = create_user(
+            session, keys, email="duty@example.org", role="caseworker", password=PASSWORD, now=NOW
+        )
+    code = pyotp.TOTP(secret).at(NOW)
+
+    def sign_in(session: Session, attempt: int) -> LoginOutcome:
+        return login(
+            session,
+            keys,
+            email=user.email,
+            password=PASSWORD,
+            code=code,
+            address=f"192.0.2.{attempt}",
+            now=NOW,
+        ).outcome
+
+    outcomes = all_at_once(migrated, WRITERS, sign_in)
+
+    assert outcomes.count(LoginOutcome.OK) == 1
+    assert set(outcomes) <= {LoginOutcome.OK, LoginOutcome.FAILED, LoginOutcome.THROTTLED}
