@@ -13,6 +13,7 @@
 - Rasa's graph runs node by node without dask's scheduler (bot/sequential_graph_runner.py).
 - The HTTP API's token comes from QD_RASA_TOKEN in the environment, never `--auth-token`: a
   command line is readable by every local user (bot/api_token.py).
+- `rasa run` logs JSON lines without content, like the gateway (bot/json_logging.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ structlog.processors.dict_tracebacks = ExceptionRenderer(
 sys.modules.setdefault("jax", None)  # type: ignore[arg-type] - `import jax` now fails at once
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["run"]:
+        from bot import json_logging
+
+        json_logging.install()
+
     from rasa.__main__ import main
 
     from bot import action_response_validation, api_token, sequential_graph_runner

@@ -64,12 +64,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def dict_config(level: str = "INFO") -> dict[str, Any]:
+def json_formatter() -> JsonFormatter:
+    """The formatter `dict_config` names; Python's warnings are routed into the log with it, so
+    a library's DeprecationWarning is a JSON line too, in whichever process reads the config."""
+    logging.captureWarnings(True)
+    return JsonFormatter()
+
+
+def dict_config(level: int | str = "INFO") -> dict[str, Any]:
     """A `logging.config.dictConfig` (also uvicorn's `log_config`): JSON lines on stderr."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
+        "formatters": {"json": {"()": f"{__name__}.json_formatter"}},
         "handlers": {
             STDERR_HANDLER: {
                 "class": "logging.StreamHandler",
@@ -87,6 +94,6 @@ def dict_config(level: str = "INFO") -> dict[str, Any]:
     }
 
 
-def install(level: str = "INFO") -> None:
+def install(level: int | str = "INFO") -> None:
     """JSON lines on stderr for this process, replacing any handler the root had."""
     logging.config.dictConfig(dict_config(level))

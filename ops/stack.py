@@ -17,10 +17,15 @@ process in its environment, never on a command line (readable by every local use
 The Rasa workers and the action server run `QD_ASSISTANT_NICE` steps below the gateway in CPU
 priority (`assistant_niceness`): the gateway answers emergencies, and on a machine whose cores
 Rasa keeps busy it must never queue behind dialogue work.
+
+Every process logs JSON lines without content to its `var/logs/<name>.out`
+(ops/logging_config.py): the gateway configures itself, Rasa through bot/rasa_cli.py, and the
+action server reads `logging_config_path` (written by `start`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -32,6 +37,7 @@ from pathlib import Path
 
 from channels.rasa_client import worker_for
 from ops.dev_secrets import environment
+from ops.logging_config import dict_config
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
@@ -39,6 +45,8 @@ RASA = "rasa"
 """The name that stands for every Rasa worker in `start_process` and `stop_process`."""
 GATEWAY = "gateway"
 DEFAULT_ASSISTANT_NICE = 10
+ASSISTANT_LOG_LEVEL = "WARNING"
+"""Rasa's and the action server's: their INFO lines add nothing an operator needs."""
 
 
 def default_rasa_workers(env: dict[str, str]) -> int:
@@ -160,20 +168,19 @@ class Stack:
 
     def commands(self) -> dict[str, list[str]]:
         model = self.model or self.var_dir / "models" / "quietdoor.tar.gz"
-        logs = self.var_dir / "logs"
         rasa = {
             name: [
                 str(RASA_BIN / "python"), "-m", "bot.rasa_cli", "run", "--model", str(model),
                 "--endpoints", endpoints_file(self.env), "--credentials", "bot/credentials.yml",
                 "-i", "127.0.0.1", "-p", str(port), "--enable-api", "--quiet",
-                "--log-file", str(logs / f"{name}.log"),
             ]
             for name, port in zip(self.rasa_names, self.rasa_ports, strict=True)
         }  # fmt: skip
         return {
             "actions": [
                 str(RASA_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                "-p", str(self.ports.actions), "--quiet", "--log-file", str(logs / "actions.log"),
+                "-p", str(self.ports.actions), "--quiet",
+                "--logging-config_file", str(self.logging_config_path),
             ],
             **rasa,
             GATEWAY: [
@@ -182,9 +189,18 @@ class Stack:
             ],
         }  # fmt: skip
 
+    @property
+    def logging_config_path(self) -> Path:
+        """The action server's logging configuration (JSON, which its YAML reader takes)."""
+        return self.var_dir / "logs" / "logging.json"
+
+    def write_logging_config(self) -> None:
+        (self.var_dir / "logs").mkdir(parents=True, exist_ok=True)
+        self.logging_config_path.write_text(json.dumps(dict_config(ASSISTANT_LOG_LEVEL)))
+
     def start(self) -> None:
         """Start every process with output to var/logs; none of them logs message content."""
-        (self.var_dir / "logs").mkdir(parents=True, exist_ok=True)
+        self.write_logging_config()
         for name in self.commands():
             self.start_process(name)
 

@@ -23,6 +23,7 @@ from twilio.request_validator import RequestValidator
 
 from ops.dev_secrets import generate
 from ops.logging_config import JsonFormatter
+from ops.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = "CANARYDISCLOSURE91c4"
@@ -174,3 +175,37 @@ def test_a_structlog_line_of_rasa_keeps_only_its_event_name() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert entry["event"] == "processor.message.received"
     assert CANARY not in json.dumps(entry)
+
+
+def test_the_action_server_and_rasa_log_json_lines_too(tmp_path: Path) -> None:
+    """The action server reads the file the stack writes (a Python warning and Sanic's loggers,
+    which do not propagate, included); Rasa gets no `--log-file`, a plain-text handler."""
+    stack = Stack(var_dir=tmp_path, env={}, rasa_workers=1, assistant_nice=0)
+    commands = stack.commands()
+    assert all("--log-file" not in command for command in commands.values())
+    actions = commands["actions"]
+    config = Path(actions[actions.index("--logging-config_file") + 1])
+    stack.write_logging_config()
+    script = (
+        "import json, logging, logging.config, sys, warnings;"
+        f"logging.config.dictConfig(json.load(open({str(config)!r})));"
+        "logging.getLogger('sanic.error').warning('sanic says');"
+        "logging.getLogger('rasa_sdk.executor').warning('sdk says');"
+        "warnings.warn('deprecated thing')"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    entries = [json.loads(line) for line in run.stderr.splitlines()]
+    assert [entry["logger"] for entry in entries] == [
+        "sanic.error",
+        "rasa_sdk.executor",
+        "py.warnings",
+    ]
+    assert all(set(entry) >= KEYS for entry in entries)
