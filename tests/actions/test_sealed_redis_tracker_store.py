@@ -10,6 +10,7 @@ import asyncio
 import base64
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -341,3 +342,37 @@ def test_the_lock_is_shared_by_processes_and_leaves_nothing_behind(raw, redis_ur
 
     in_loop(test)
     assert raw.exists(key) == 0
+
+
+def test_turns_of_one_conversation_in_many_processes_never_overlap(redis_url: str) -> None:
+    """Eight 'processes' (threads, each with its own lock store and loop) take turns at once.
+
+    Each turn reads a counter, yields, and writes it back plus one: any two turns that overlap
+    lose an increment. Rasa's own RedisLockStore issues tickets in three steps and lets that
+    happen; here every ticket is one transaction.
+    """
+    sender_id = sender()
+    counter = {"value": 0, "overlaps": 0, "inside": 0}
+    turns_each, processes = 5, 8
+
+    def process() -> None:
+        store = RedisUrlLockStore(EndpointConfig(url=redis_url), seal=TrackerSeal(KEY))
+
+        async def turns() -> None:
+            for _ in range(turns_each):
+                async with store.lock(sender_id, wait_time_in_seconds=0.005):
+                    counter["inside"] += 1
+                    counter["overlaps"] += counter["inside"] > 1
+                    value = counter["value"]
+                    await asyncio.sleep(0.002)
+                    counter["value"] = value + 1
+                    counter["inside"] -= 1
+
+        asyncio.run(turns())
+
+    threads = [threading.Thread(target=process, daemon=True) for _ in range(processes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert counter == {"value": turns_each * processes, "overlaps": 0, "inside": 0}
