@@ -228,6 +228,7 @@ def test_an_emergency_is_due_in_one_working_day_like_any_report(
     assert abs(gap) < dt.timedelta(seconds=5)
 
 
+@pytest.mark.sqlite_only  # it reads the SQLite files' raw bytes
 def test_anonymous_report_gets_a_follow_up_code_stored_only_as_a_hash(
     client: TestClient, auth: dict[str, str], case_body: CaseBody, settings: Settings
 ) -> None:
@@ -284,6 +285,7 @@ def test_missing_keys_give_503_not_a_crash(
         assert client.get("/staff/login").status_code == 200  # the rest of the app is up
 
 
+@pytest.mark.sqlite_only  # it reads the SQLite files' raw bytes
 def test_canary_is_absent_from_the_database_wal_shm_and_logs(
     client: TestClient,
     auth: dict[str, str],

@@ -253,6 +253,7 @@ def test_staff_and_an_anonymous_reporter_exchange_messages(world: World) -> None
     assert message["text"] == "We have read your report." and not message["from_reporter"]
 
 
+@pytest.mark.sqlite_only  # it reads the SQLite files' raw bytes
 def test_everything_recorded_is_sealed_and_the_audit_chain_verifies(
     world: World, migrated: Settings
 ) -> None:

@@ -240,6 +240,7 @@ def test_closed_cases_go_after_the_period_with_everything_on_them(
     assert len(audit_events(migrated, CASE_DELETED)) == 2
 
 
+@pytest.mark.sqlite_only  # it reads the SQLite files' raw bytes
 def test_a_deleted_case_leaves_no_trace_in_the_database_files(
     db: Session, migrated: Settings
 ) -> None:
@@ -255,6 +256,7 @@ def test_a_deleted_case_leaves_no_trace_in_the_database_files(
     assert b"duty@example.org" in raw  # the kept case's outbox row
 
 
+@pytest.mark.sqlite_only  # PostgreSQL always enforces foreign keys
 def test_deletion_does_not_lean_on_cascades(db: Session, migrated: Settings) -> None:
     """Deletes every dependant itself, so a database without enforced foreign keys (or with
     cascades lost in a migration) keeps no orphans either."""
@@ -361,6 +363,7 @@ def test_cli_prints_counts_only(db: Session, migrated: Settings) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QD_")}
     env.update(
         QD_VAR_DIR=str(migrated.var_dir),
+        QD_DATABASE_URL=migrated.resolved_database_url,
         QD_HASH_KEY=migrated.hash_key.get_secret_value(),
         QD_MASTER_KEYS=migrated.master_keys.get_secret_value(),
         PYTHONPATH=str(REPO_ROOT),
