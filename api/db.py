@@ -2,8 +2,11 @@
 
 SQLite is the default so one machine runs the product with no database server. Every connection
 gets WAL (readers never block the writer), enforced foreign keys, and `secure_delete` so a deleted
-row's bytes are overwritten rather than left in free pages. The schema is created only by Alembic
-migrations, both in tests and in `make migrate`, so the two can never drift apart.
+row's bytes are overwritten rather than left in free pages. PostgreSQL (`postgresql+psycopg://`,
+for several replicas) runs every transaction at READ COMMITTED whatever the server's default, as
+the audit chain's advisory lock and the single-use UPDATEs assume (api/audit/service.py).
+The schema is created only by Alembic migrations, both in tests and in `make migrate`, so the two
+can never drift apart.
 """
 
 from __future__ import annotations
@@ -81,6 +84,8 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """A new engine; for SQLite, create the parent folder and set the per-connection pragmas."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
