@@ -181,7 +181,16 @@ redis-server:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	  else echo "Install Redis: sudo apt-get install redis-server" >&2; exit 1; fi; }
 
-test-app: $(APP_VENV)/.installed $(MODEL) $(DANGER_MODEL) browser redis-server
+# Debian's PostgreSQL 15 for the database tests (tests/api run them on SQLite and PostgreSQL): one
+# throwaway cluster per run under var/test-services/ (ops/services/postgres.py), unless
+# QD_TEST_POSTGRES_URL names a server or QD_TEST_POSTGRES=off turns PostgreSQL off.
+.PHONY: postgresql
+postgresql:
+	@test -n "$$QD_TEST_POSTGRES_URL" || [ "$$QD_TEST_POSTGRES" = off ] || test -x /usr/lib/postgresql/15/bin/pg_ctl || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null; \
+	  else echo "Install PostgreSQL 15: sudo apt-get install postgresql-15" >&2; exit 1; fi; }
+
+test-app: $(APP_VENV)/.installed $(MODEL) $(DANGER_MODEL) browser redis-server postgresql
 	$(PY) -m pytest tests --ignore=tests/actions -q
 
 # Held-out danger sentences (tests/heldout): recall of the gateway's danger check must stay 1.0.

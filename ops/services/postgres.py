@@ -6,10 +6,9 @@ it holds test data only and nothing but this machine can reach it. Started once 
 (tests/api/conftest.py `postgres_admin_url`), it costs about two seconds.
 
 PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system user
-(or `nobody`) and initdb and pg_ctl run as that user through `runuser`. When the binaries are
-missing and we are root, Debian's `postgresql-15` is installed with apt-get, non-interactively,
-as `make test` does for Chromium; otherwise a missing PostgreSQL fails with the command to
-install it, never a silent skip.
+(or `nobody`) and initdb and pg_ctl run as that user through `runuser`. `make test` installs
+Debian's `postgresql-15` with apt-get when run as root (Makefile `postgresql`); otherwise missing
+binaries fail with the command to install them, never a silent skip.
 
 Standard library only, Python 3.10, so any test suite or `make` target can use it.
 """
@@ -36,26 +35,10 @@ def _is_root() -> bool:
     return os.geteuid() == 0
 
 
-def ensure_binaries() -> Path:
-    """The folder holding initdb and pg_ctl, installing Debian's package first when root."""
-    if (PG_BIN / "pg_ctl").exists():
-        return PG_BIN
-    if not _is_root():
-        raise RuntimeError(f"PostgreSQL 15 is not installed ({PG_BIN}); {INSTALL_HINT}")
-    apt_get = shutil.which("apt-get")
-    if apt_get is None:
-        raise RuntimeError(f"PostgreSQL 15 is not installed ({PG_BIN}) and there is no apt-get")
-    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-    apt = [apt_get, "-y", "-qq", "-o", "Dpkg::Options::=--force-confold"]
-    subprocess.run([apt_get, "update", "-qq"], env=env, check=True, stdin=subprocess.DEVNULL)
-    subprocess.run(
-        [*apt, "install", "--no-install-recommends", "postgresql-15"],
-        env=env,
-        check=True,
-        stdin=subprocess.DEVNULL,
-    )
+def binaries() -> Path:
+    """The folder holding Debian's initdb and pg_ctl; fails saying how to install them."""
     if not (PG_BIN / "pg_ctl").exists():
-        raise RuntimeError(f"apt-get installed postgresql-15 but {PG_BIN}/pg_ctl is missing")
+        raise RuntimeError(f"PostgreSQL 15 is not installed ({PG_BIN}); {INSTALL_HINT}")
     return PG_BIN
 
 
@@ -93,7 +76,7 @@ def throwaway_postgres(var_dir: Path) -> Iterator[str]:
 
     The URL is `postgresql+psycopg://qd@127.0.0.1:PORT/postgres`; create databases through it.
     """
-    bin_dir = ensure_binaries()
+    bin_dir = binaries()
     user = _service_user()
     var_dir.mkdir(parents=True, exist_ok=True)
     work_dir = var_dir.resolve() / f"pg-{os.getpid()}"
