@@ -20,7 +20,7 @@ import pwd
 import shutil
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from ops.services.redis import free_port
@@ -55,6 +55,29 @@ def _service_user() -> str | None:
     raise RuntimeError("running as root and neither a postgres nor a nobody user exists")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _reap_orphans(var_dir: Path, bin_dir: Path, user: str | None) -> None:
+    """Stop and remove clusters whose test run died without cleaning up (killed, SIGPIPE)."""
+    for folder in var_dir.glob("pg-*"):
+        owner = folder.name.removeprefix("pg-")
+        if not owner.isdigit() or _alive(int(owner)):
+            continue
+        if (folder / "data" / "postmaster.pid").exists():
+            stop = [str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop"]
+            with suppress(RuntimeError):  # already stopped: only its folder is left
+                _run(user, stop)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _run(user: str | None, command: list[str], log: Path | None = None) -> None:
     """Run a PostgreSQL tool, as `user` when given; its output (and `log`'s tail) only on error."""
     prefix = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", user, "--"] if user else []
@@ -79,6 +102,7 @@ def throwaway_postgres(var_dir: Path) -> Iterator[str]:
     bin_dir = binaries()
     user = _service_user()
     var_dir.mkdir(parents=True, exist_ok=True)
+    _reap_orphans(var_dir.resolve(), bin_dir, user)
     work_dir = var_dir.resolve() / f"pg-{os.getpid()}"
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir()
