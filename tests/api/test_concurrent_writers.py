@@ -1,9 +1,11 @@
 """Concurrent writers, as several gateway replicas or workers are: each thread its own connection.
 
 Runs on SQLite and PostgreSQL (tests/api/conftest.py POSTGRES_MODULES). A barrier releases the
-threads together so their transactions overlap. Pins two promises under load:
+threads together so their transactions overlap. Pins these promises under load:
 - the audit chain: appends from many writers never share a `seq` and the chain verifies;
-- TOTP single use: of many sign-ins with one code at the same moment, exactly one succeeds.
+- TOTP single use: of many sign-ins with one code at the same moment, exactly one succeeds;
+- a report sent several times at once (one idempotency key) is one case with one alert;
+- the web report cap counts every report from an address, even the first ones of a day at once.
 """
 
 from __future__ import annotations
@@ -19,12 +21,17 @@ import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.alerts.models import Alert
 from api.audit.models import AuditEvent
 from api.audit.service import Auditor
 from api.audit.verify import verify
-from api.cases.service import CaseKeys
+from api.cases.models import Case, WebReportCount
+from api.cases.schemas import CaseIn
+from api.cases.service import CaseKeys, CreatedCase, create_case
 from api.crypto.keys import hash_key_from, keyring_from
 from api.db import session_factory
+from api.deadlines import WorkingCalendar
+from api.org.profile import profile_for
 from api.settings import Settings
 from api.staff.service import LoginOutcome, create_user, login
 
@@ -32,6 +39,8 @@ WRITERS = 8
 EVENTS_EACH = 6
 NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 PASSWORD = "correct horse battery staple"
+ADDRESS = "a1" * 32
+CAP = 3
 
 T = TypeVar("T")
 
@@ -105,3 +114,53 @@ def test_one_totp_code_signs_in_exactly_once_under_concurrent_sign_ins(
 
     assert outcomes.count(LoginOutcome.OK) == 1
     assert set(outcomes) <= {LoginOutcome.OK, LoginOutcome.FAILED, LoginOutcome.THROTTLED}
+
+
+def create_all_at_once(settings: Settings, reports: list[CaseIn]) -> list[CreatedCase]:
+    """Each report stored by its own thread, all at the same moment."""
+    keys = CaseKeys(keyring_from(settings), hash_key_from(settings))
+    calendar = WorkingCalendar.from_profile(profile_for(settings))
+
+    def store(session: Session, i: int) -> CreatedCase:
+        return create_case(
+            session,
+            reports[i],
+            keys=keys,
+            calendar=calendar,
+            alert_recipients=["duty@example.org"],
+            now=NOW,
+            reports_per_address_per_day=CAP,
+        )
+
+    return all_at_once(settings, len(reports), store)
+
+
+def report(key: str) -> CaseIn:
+    return CaseIn(idempotency_key=key, channel="web", reporter_type="self", address_key=ADDRESS)
+
+
+def count(settings: Settings, model: type) -> int:
+    with session_factory(settings)() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_one_report_sent_many_times_at_once_is_one_case_with_one_alert(
+    migrated: Settings,
+) -> None:
+    created = create_all_at_once(migrated, [report("same-key")] * WRITERS)
+
+    assert [c.created for c in created].count(True) == 1
+    assert {c.case.id for c in created} == {created[0].case.id}
+    assert (count(migrated, Case), count(migrated, Alert)) == (1, 1)
+
+
+def test_the_report_cap_counts_every_report_sent_at_once_from_one_address(
+    migrated: Settings,
+) -> None:
+    created = create_all_at_once(migrated, [report(f"key-{i}") for i in range(WRITERS)])
+
+    reviewed = [c.case.review_reason is not None for c in created]
+    assert (reviewed.count(False), reviewed.count(True)) == (CAP, WRITERS - CAP)
+    assert (count(migrated, Case), count(migrated, Alert)) == (WRITERS, CAP)
+    with session_factory(migrated)() as session:
+        assert session.scalars(select(WebReportCount.reports)).all() == [WRITERS]
