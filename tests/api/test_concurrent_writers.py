@@ -5,7 +5,8 @@ threads together so their transactions overlap. Pins these promises under load:
 - the audit chain: appends from many writers never share a `seq` and the chain verifies;
 - TOTP single use: of many sign-ins with one code at the same moment, exactly one succeeds;
 - a report sent several times at once (one idempotency key) is one case with one alert;
-- the web report cap counts every report from an address, even the first ones of a day at once.
+- the web report cap counts every report from an address, even the first ones of a day at once;
+- alert e-mail: workers claiming the outbox at once each get different messages, none twice.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.alerts.models import Alert
+from api.alerts.models import Alert, OutboxMessage
+from api.alerts.service import DueMessage, claim_due
 from api.audit.models import AuditEvent
 from api.audit.service import Auditor
 from api.audit.verify import verify
@@ -41,6 +43,7 @@ NOW = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 PASSWORD = "correct horse battery staple"
 ADDRESS = "a1" * 32
 CAP = 3
+RECIPIENTS = ["duty@example.org", "manager@example.org"]
 
 T = TypeVar("T")
 
@@ -127,7 +130,7 @@ def create_all_at_once(settings: Settings, reports: list[CaseIn]) -> list[Create
             reports[i],
             keys=keys,
             calendar=calendar,
-            alert_recipients=["duty@example.org"],
+            alert_recipients=RECIPIENTS,
             now=NOW,
             reports_per_address_per_day=CAP,
         )
@@ -164,3 +167,19 @@ def test_the_report_cap_counts_every_report_sent_at_once_from_one_address(
     assert (count(migrated, Case), count(migrated, Alert)) == (WRITERS, CAP)
     with session_factory(migrated)() as session:
         assert session.scalars(select(WebReportCount.reports)).all() == [WRITERS]
+
+
+def test_workers_claiming_the_outbox_at_once_never_share_a_message(migrated: Settings) -> None:
+    create_all_at_once(migrated, [report(f"key-{i}") for i in range(CAP)])
+    queued = count(migrated, OutboxMessage)
+    assert queued >= CAP * len(RECIPIENTS)
+
+    def claim(session: Session, _worker: int) -> list[DueMessage]:
+        return claim_due(session, NOW + dt.timedelta(seconds=1), dt.timedelta(minutes=5), limit=4)
+
+    claimed = [m.id for each in all_at_once(migrated, WRITERS, claim) for m in each]
+    with session_factory(migrated)() as session:
+        rest = [m.id for m in claim(session, 0) + claim(session, 0)]
+
+    assert claimed and len(set(claimed)) == len(claimed)
+    assert not set(rest) & set(claimed) and len(claimed) + len(rest) == queued
