@@ -66,6 +66,11 @@ def receive(
     if _seen(session, delivery.channel, delivery_hash):
         return None
     session.add(SeenDelivery(channel=delivery.channel, delivery_hash=delivery_hash))
+    try:
+        session.flush()  # here, not in the autoflush of the next query, outside any except
+    except IntegrityError:  # the same delivery taken a moment ago by a concurrent request
+        session.rollback()
+        return None
     dek = contacts.touch(
         session,
         keyring,

@@ -6,7 +6,9 @@ threads together so their transactions overlap. Pins these promises under load:
 - TOTP single use: of many sign-ins with one code at the same moment, exactly one succeeds;
 - a report sent several times at once (one idempotency key) is one case with one alert;
 - the web report cap counts every report from an address, even the first ones of a day at once;
-- alert e-mail: workers claiming the outbox at once each get different messages, none twice.
+- alert e-mail: workers claiming the outbox at once each get different messages, none twice;
+- messaging: one delivery arriving at several replicas at once (a retry) is taken once, and
+  replicas retrying the inbox at once never take the same message twice.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ from api.deadlines import WorkingCalendar
 from api.org.profile import profile_for
 from api.settings import Settings
 from api.staff.service import LoginOutcome, create_user, login
+from channels.messaging import inbox
+from channels.messaging.inbox import Delivery, Unread
+from channels.messaging.models import InboundMessage
 
 WRITERS = 8
 EVENTS_EACH = 6
@@ -44,6 +49,7 @@ PASSWORD = "correct horse battery staple"
 ADDRESS = "a1" * 32
 CAP = 3
 RECIPIENTS = ["duty@example.org", "manager@example.org"]
+LEASE = dt.timedelta(minutes=2)
 
 T = TypeVar("T")
 
@@ -183,3 +189,43 @@ def test_workers_claiming_the_outbox_at_once_never_share_a_message(migrated: Set
 
     assert claimed and len(set(claimed)) == len(claimed)
     assert not set(rest) & set(claimed) and len(claimed) + len(rest) == queued
+
+
+def receive(settings: Settings, session: Session, person: int, delivery_id: str) -> Unread | None:
+    delivery = Delivery("sms", f"+4477009009{person:02d}", delivery_id, "hello", "+447700900001")
+    return inbox.receive(
+        session,
+        keyring_from(settings),
+        delivery,
+        pseudonym=f"person-{person}",
+        delivery_hash=f"hash-{delivery_id}",
+        now=NOW,
+        lease=LEASE,
+        keep=dt.timedelta(minutes=15),
+    )
+
+
+def test_one_delivery_arriving_at_several_replicas_at_once_is_taken_once(
+    migrated: Settings,
+) -> None:
+    taken = all_at_once(migrated, WRITERS, lambda session, _: receive(migrated, session, 1, "d1"))
+
+    assert sum(unread is not None for unread in taken) == 1
+    assert count(migrated, InboundMessage) == 1
+
+
+def test_replicas_retrying_the_inbox_at_once_never_take_a_message_twice(
+    migrated: Settings,
+) -> None:
+    with session_factory(migrated)() as session:
+        for person in range(WRITERS):
+            receive(migrated, session, person, f"d{person}")
+    keyring = keyring_from(migrated)
+    later = NOW + LEASE + dt.timedelta(seconds=1)
+
+    def retry(session: Session, _replica: int) -> list[str]:
+        return [u.id for u in inbox.claim_due(session, keyring, now=later, lease=LEASE, limit=3)]
+
+    claimed = [message for each in all_at_once(migrated, WRITERS, retry) for message in each]
+
+    assert claimed and len(set(claimed)) == len(claimed)
