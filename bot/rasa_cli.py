@@ -14,6 +14,8 @@
 - The HTTP API's token comes from QD_RASA_TOKEN in the environment, never `--auth-token`: a
   command line is readable by every local user (bot/api_token.py).
 - `rasa run` logs JSON lines without content, like the gateway (bot/json_logging.py).
+- A tracker store named in the endpoints that cannot be loaded stops Rasa, where Rasa would
+  quietly keep conversations forever in its plain in-memory store (bot/strict_tracker_store.py).
 """
 
 from __future__ import annotations
@@ -37,9 +39,15 @@ if __name__ == "__main__":
 
     from rasa.__main__ import main
 
-    from bot import action_response_validation, api_token, sequential_graph_runner
+    from bot import (
+        action_response_validation,
+        api_token,
+        sequential_graph_runner,
+        strict_tracker_store,
+    )
 
     action_response_validation.install()
     api_token.install()
     sequential_graph_runner.install()
+    strict_tracker_store.install()
     main()
