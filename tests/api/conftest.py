@@ -31,12 +31,15 @@ from tests.api.databases import PostgresDatabases, postgres_enabled, postgres_se
 SERVICE_TOKEN = "test-service-token-0123456789abcdef"
 POSTGRES_MODULES = frozenset(
     {
+        "test_alerts",
         "test_audit",
+        "test_audit_coverage",
         "test_cases_api",
         "test_casework",
         "test_casework_access",
         "test_concurrent_writers",
         "test_db",
+        "test_escalation",
         "test_report_cap",
         "test_restricted_cases",
         "test_retention",
