@@ -1,5 +1,6 @@
 """The throwaway PostgreSQL the tests start (ops/services/postgres.py): loopback only, and gone
-afterwards, even when an earlier run was killed before it could clean up."""
+afterwards, even when an earlier run was killed before it could clean up; and the case service's
+connections to PostgreSQL (api/db.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from api.db import make_engine
 from api.settings import REPO_ROOT
 from ops.services.postgres import throwaway_postgres
-from tests.api.databases import VAR_DIR, postgres_enabled
+from tests.api.databases import VAR_DIR, PostgresDatabases, postgres_enabled
 
 pytestmark = pytest.mark.skipif(not postgres_enabled(), reason="QD_TEST_POSTGRES=off")
 
@@ -68,3 +72,26 @@ def test_a_cluster_left_by_a_killed_run_is_stopped_and_removed_by_the_next(var_d
         assert len(list(var_dir.glob("pg-*"))) == 1
         with pytest.raises(psycopg.OperationalError):
             psycopg.connect(libpq(orphan_url), connect_timeout=2)
+
+
+def test_the_case_service_reads_committed_whatever_the_server_default(
+    postgres_databases: PostgresDatabases,
+) -> None:
+    """The audit chain's lock and the single-use UPDATEs rely on READ COMMITTED (api/db.py)."""
+    with postgres_databases.fresh() as url:
+        name = make_url(url).database
+        with psycopg.connect(libpq(url), autocommit=True) as admin:
+            admin.execute(
+                sql.SQL(
+                    "ALTER DATABASE {} SET default_transaction_isolation = 'serializable'"
+                ).format(sql.Identifier(name))
+            )
+        engine = make_engine(url)
+        try:
+            with engine.connect() as connection:
+                isolation = connection.scalar(text("SHOW transaction_isolation"))
+        finally:
+            engine.dispose()
+        with psycopg.connect(libpq(url)) as plain:
+            server_default = plain.execute("SHOW transaction_isolation").fetchone()
+    assert (isolation, server_default) == ("read committed", ("serializable",))
