@@ -45,6 +45,8 @@ help:
 	@echo "make model    build both models once, to ship in var/models/ (README, Deploying at scale)"
 	@echo "make migrate  bring the database to this version's schema (a deploy step; safe twice at once)"
 	@echo "make serve    start on prebuilt models and a migrated database, never training (production)"
+	@echo "make prod-up  the production topology on this machine: Caddy (https://localhost:8443), 2 gateways, 2 Rasa workers, PostgreSQL, Redis"
+	@echo "make prod-down  stop everything make prod-up started"
 	@echo "make test   run every test (lint, Rasa data and stories, NLU cross-validation, pytest)"
 	@echo "make bench  measure latency and throughput (see bench/)"
 	@echo "make backup   seal the database and its keys to QD_BACKUP_PUBLIC_KEY (BACKUP_DIR=...)"
@@ -107,6 +109,17 @@ endif
 # database not at head or any unsafe setting (ops/preflight.py).
 serve: $(APP_VENV)/.installed
 	$(PY) -m ops.run
+
+# The production topology on one machine, under var/prod/ (ops/prod.py, deploy/): Caddy with its
+# internal CA -> two gateway replicas -> two Rasa workers + actions -> PostgreSQL + Redis, with
+# QD_ENV=production and keys in QD_PROD_SECRETS (~/.config/quietdoor-prod/secrets.env). Needs the
+# prebuilt models; installs caddy, redis-server and postgresql-15 with apt-get as root.
+.PHONY: prod-up prod-down
+prod-up: $(APP_VENV)/.installed $(RASA_VENV)/.installed
+	$(PY) -m ops.prod up
+
+prod-down: $(APP_VENV)/.installed
+	$(PY) -m ops.prod down
 
 # Staff accounts: QD_NEW_PASSWORD='...' make staff-user EMAIL=lead@landlord.example ROLE=manager
 staff-user: $(APP_VENV)/.installed
@@ -181,6 +194,13 @@ redis-server:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	  else echo "Install Redis: sudo apt-get install redis-server" >&2; exit 1; fi; }
 
+# Debian's Caddy for the production topology's test (tests/ops/test_prod_topology.py).
+.PHONY: caddy
+caddy:
+	@command -v caddy >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null; \
+	  else echo "Install Caddy: sudo apt-get install caddy" >&2; exit 1; fi; }
+
 # Debian's PostgreSQL 15 for the database tests (tests/api run them on SQLite and PostgreSQL): one
 # throwaway cluster per run under var/test-services/ (ops/services/postgres.py), unless
 # QD_TEST_POSTGRES_URL names a server or QD_TEST_POSTGRES=off turns PostgreSQL off.
@@ -190,7 +210,7 @@ postgresql:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null; \
 	  else echo "Install PostgreSQL 15: sudo apt-get install postgresql-15" >&2; exit 1; fi; }
 
-test-app: $(APP_VENV)/.installed $(MODEL) $(DANGER_MODEL) browser redis-server postgresql
+test-app: $(APP_VENV)/.installed $(MODEL) $(DANGER_MODEL) browser redis-server postgresql caddy
 	$(PY) -m pytest tests --ignore=tests/actions -q
 
 # Held-out danger sentences (tests/heldout): recall of the gateway's danger check must stay 1.0.
