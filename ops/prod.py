@@ -75,7 +75,9 @@ def install_missing() -> None:
         raise RuntimeError(f"install them first: sudo apt-get install {' '.join(missing)}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run([APT_GET, "update", "-qq"], env=env, check=True)
-    subprocess.run([APT_GET, "install", "-y", "-qq", *missing], env=env, check=True)
+    subprocess.run(
+        [APT_GET, "install", "-y", "-qq", "--no-install-recommends", *missing], env=env, check=True
+    )
 
 
 def ensure_secrets(path: Path) -> dict[str, str]:

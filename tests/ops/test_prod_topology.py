@@ -148,6 +148,9 @@ def test_prod_up_answers_and_files_a_report_over_https_and_prod_down_stops_it_al
         ).fetchall()
     assert cases == 1
 
+    caddy_log = (prod_dir / "logs" / "caddy.out").read_text()
+    assert "remote_ip" not in caddy_log and "/webhooks" not in caddy_log
+
     stopped = _prod("down", prod_env)
     assert stopped.returncode == 0, stopped.stderr
     assert not topology.pids_path.exists()
