@@ -136,6 +136,8 @@ def test_prod_up_answers_and_files_a_report_over_https_and_prod_down_stops_it_al
     ready = product.client.get("/readyz")
     assert ready.status_code == 200
     assert "strict-transport-security" in ready.headers and "server" not in ready.headers
+    too_large = product.client.post("/webhooks/rest/webhook", content=b"a" * 100_000)
+    assert (too_large.status_code, too_large.text) == (413, "Too large.")  # Caddy, not a gateway
     [opening, *_] = product.say("prod-topology-hello", "hello")
     assert "safe" in opening["text"]
 
