@@ -108,7 +108,7 @@ def postgres_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pos
             yield databases
         finally:
             dispose_engines()
-            databases.drop(databases.template)
+            databases.drop_all()
 
 
 @pytest.fixture

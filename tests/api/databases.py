@@ -1,9 +1,11 @@
 """Fresh PostgreSQL databases for the case service's tests, fast enough to make one per test.
 
-The schema is migrated once per session into a template database; each test then gets a copy of
-it (`CREATE DATABASE ... TEMPLATE`), which takes milliseconds where running the migrations (as
-the app does at start-up) takes a second. The tests of the migrations themselves ask for an empty
-database instead (`unmigrated`). Every database is dropped when its test ends.
+The schema is migrated once per session into a template database, and copied from it
+(`CREATE DATABASE ... TEMPLATE`) into the one database the tests use in turn: after each test
+every table is emptied (TRUNCATE: milliseconds, where a new copy takes a few tenths of a second
+and running the migrations, as the app does at start-up, a second) and any per-database setting
+reset. A test that changed the schema (`unmigrated` asks for no schema at all), or left a lock
+behind, gets the database copied afresh from the template instead.
 
 The server is `QD_TEST_POSTGRES_URL` when set (a superuser URL, `postgresql+psycopg://...`), or a
 throwaway cluster under var/ (ops/services/postgres.py). `QD_TEST_POSTGRES=off` runs the tests on
@@ -15,7 +17,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import psycopg
 from psycopg import sql
@@ -50,6 +52,8 @@ class PostgresDatabases:
     def __init__(self, admin_url: str) -> None:
         self.admin_url = make_url(admin_url)
         self.template = f"qd_template_{uuid.uuid4().hex[:12]}"
+        self.working = f"qd_test_{uuid.uuid4().hex[:12]}"
+        self.schema_changed = False
 
     def url_for(self, name: str) -> str:
         return self.admin_url.set(database=name).render_as_string(hide_password=False)
@@ -71,26 +75,55 @@ class PostgresDatabases:
         self._execute(drop.format(sql.Identifier(name)))
 
     def build_template(self, settings: Settings) -> None:
-        """Migrate the template once; its connections are closed so it can be copied."""
+        """Migrate the template once (its connections closed so it can be copied), copy it."""
         self.create(self.template)
         migrate(settings.model_copy(update={"database_url": self.url_for(self.template)}))
         dispose_engines()
+        self.create(self.working, template=self.template)
+
+    def drop_all(self) -> None:
+        self.drop(self.working)
+        self.drop(self.template)
 
     @contextmanager
     def fresh(self) -> Iterator[str]:
-        """A migrated database for one test, dropped (connections and all) afterwards."""
-        name = f"qd_test_{uuid.uuid4().hex[:12]}"
-        self.create(name, template=self.template)
+        """The migrated database with no rows, for one test; emptied again afterwards."""
         try:
-            yield self.url_for(name)
+            yield self.url_for(self.working)
         finally:
             dispose_engines()
-            self.drop(name)
+            self._reset()
+
+    def _reset(self) -> None:
+        """Empty every table and reset per-database settings; copy afresh if that cannot be."""
+        if not self.schema_changed:
+            with suppress(psycopg.Error):  # a connection left open holds a lock: copy afresh
+                self._truncate()
+                return
+        self.drop(self.working)
+        self.create(self.working, template=self.template)
+        self.schema_changed = False
+
+    def _truncate(self) -> None:
+        libpq = self.admin_url.set(drivername="postgresql", database=self.working)
+        with psycopg.connect(libpq.render_as_string(hide_password=False)) as connection:
+            connection.execute("SET lock_timeout = '5s'")
+            tables = [
+                sql.Identifier(name)
+                for (name,) in connection.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                    " AND tablename <> 'alembic_version'"
+                )
+            ]
+            truncate = sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE")
+            connection.execute(truncate.format(sql.SQL(", ").join(tables)))
+        reset = sql.SQL("ALTER DATABASE {} RESET ALL").format(sql.Identifier(self.working))
+        self._execute(reset)
 
     def empty(self, url: str) -> None:
         """Swap the test's database at `url` for an empty one, with no schema at all."""
-        name = make_url(url).database
-        assert name is not None and name.startswith("qd_test_")
+        assert make_url(url).database == self.working
         dispose_engines()
-        self.drop(name)
-        self.create(name)
+        self.schema_changed = True
+        self.drop(self.working)
+        self.create(self.working)
