@@ -19,7 +19,6 @@ does not chain aiohttp's exception: a traceback logged further up cannot leak th
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 import weakref
@@ -30,6 +29,7 @@ import aiohttp
 from yarl import URL
 
 from api import metrics
+from channels.rasa_workers import worker_for
 
 REPLY_KEYS = ("recipient_id", "text", "buttons", "custom")
 
@@ -74,16 +74,6 @@ def rasa_urls(setting: str) -> list[str]:
     if not urls:
         raise ValueError("no Rasa address given")
     return urls
-
-
-def worker_for(sender: str, workers: int) -> int:
-    """The index of the worker that holds this sender's conversation.
-
-    A digest, not `hash()`: Python salts string hashes per process, and the gateway, its
-    replicas after a restart, and the tests must all pick the same worker for a sender.
-    """
-    digest = hashlib.sha256(sender.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % workers
 
 
 def has_model(status: dict[str, Any]) -> bool:

@@ -5,7 +5,7 @@ so what is tested is what runs.
 
 Rasa runs as `QD_RASA_WORKERS` processes (`rasa-1`, `rasa-2`, ...) on consecutive loopback ports
 from `Ports.rasa`; the gateway gets their addresses in `QD_RASA_URLS` and routes each sender to
-one of them (`channels.rasa_client.worker_for`). The name `rasa` stands for all of them in
+one of them (`channels.rasa_workers.worker_for`). The name `rasa` stands for all of them in
 `start_process` and `stop_process`. The action server stays one process: it keeps no
 conversation state, and Rasa's workers all call it.
 
@@ -35,7 +35,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from channels.rasa_client import worker_for
+from channels.rasa_workers import worker_for
 from ops.dev_secrets import environment
 from ops.logging_config import dict_config
 

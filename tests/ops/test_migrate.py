@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,27 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 
 from api.app import create_app
-from api.db import alembic_config, dispose_engines, get_engine, migrate
+from api.db import alembic_config, get_engine, migrate
 from api.migrate import database_revision, head_revision
 from api.migration_lock import migration_lock
 from api.settings import REPO_ROOT, Settings
 from api.startup_checks import StartupRefused
 from tests.ops.production_settings import production_settings
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No QD_ setting from the machine running the tests; engines closed afterwards."""
-    for name in list(os.environ):
-        if name.startswith("QD_"):
-            monkeypatch.delenv(name)
-    yield
-    dispose_engines()
-
-
-@pytest.fixture
-def var_dir(tmp_path: Path) -> Path:
-    return tmp_path / "var"
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def development_settings(var_dir: Path) -> Settings:

@@ -4,8 +4,8 @@ and every secret may come from a `*_FILE` only its owner can read."""
 from __future__ import annotations
 
 import base64
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,22 +16,19 @@ from api.app import create_app
 from api.audit.__main__ import main as audit_main
 from api.crypto.__main__ import main as crypto_main
 from api.crypto.production import unsafe_key_problems
-from api.db import dispose_engines, migrate
+from api.db import migrate
 from api.retention.__main__ import main as retention_main
 from api.secret_files import DEV_SECRETS_FILE, SecretFileError
-from api.settings import REPO_ROOT, Settings
+from api.settings import Settings
 from api.staff.cli import main as staff_main
 from api.startup_checks import StartupRefused
 from ops import dev_secrets
+from tests.ops.production_settings import production_settings, random_key
 
 SECRET_VARIABLES = (
     "QD_MASTER_KEYS", "QD_HASH_KEY", "QD_SERVICE_TOKEN", "QD_RASA_TOKEN", "QD_ENV", "QD_VAR_DIR",
     "QD_DATABASE_URL",
 )  # fmt: skip
-
-
-def random_key() -> str:
-    return base64.b64encode(os.urandom(32)).decode()
 
 
 def secret_file(path: Path, value: str, mode: int = 0o600) -> Path:
@@ -41,19 +38,7 @@ def secret_file(path: Path, value: str, mode: int = 0o600) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No secret or *_FILE from the machine running the tests; engines closed afterwards."""
-    for name in list(os.environ):
-        if name.startswith(("QD_", "TWILIO_", "TELEGRAM_")):
-            monkeypatch.delenv(name)
-    yield
-    dispose_engines()
-
-
-@pytest.fixture
-def var_dir(tmp_path: Path) -> Path:
-    return tmp_path / "var"
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 @pytest.fixture
@@ -65,21 +50,7 @@ def development(var_dir: Path) -> dict[str, str]:
 @pytest.fixture
 def production(var_dir: Path) -> Callable[..., Settings]:
     """Production settings with the landlord's own keys; tests change one thing."""
-
-    def make(**changes: object) -> Settings:
-        given: dict[str, object] = {
-            "env": "production",
-            "var_dir": var_dir,
-            "master_keys": f"prod1:{random_key()}",
-            "hash_key": random_key(),
-            "service_token": "production-service-token-0123456789",
-            "rasa_token": "production-rasa-token-0123456789",
-            "org_dir": REPO_ROOT / "orgs",
-            "staff_base_url": "https://staff.landlord.example",
-        }
-        return Settings(**(given | changes))
-
-    return make
+    return partial(production_settings, var_dir)
 
 
 def starts(settings: Settings) -> bool:

@@ -4,7 +4,6 @@ prebuilt model, each with a message naming the fix, and starts nothing when it r
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy import inspect
 
 from api import startup_checks
 from api.app import create_app
-from api.db import dispose_engines, get_engine, migrate
+from api.db import get_engine, migrate
 from api.production_transport import insecure_transport_problems
 from api.settings import Settings
 from api.startup_checks import StartupRefused, startup_refusals
@@ -22,20 +21,7 @@ from ops.preflight import MODEL_FILES, refusals
 from ops.stack import Stack
 from tests.ops.production_settings import production_settings, random_key
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No setting from the machine running the tests; engines closed afterwards."""
-    for name in list(os.environ):
-        if name.startswith(("QD_", "TWILIO_", "TELEGRAM_", "PUBLIC_BASE_URL")):
-            monkeypatch.delenv(name)
-    yield
-    dispose_engines()
-
-
-@pytest.fixture
-def var_dir(tmp_path: Path) -> Path:
-    return tmp_path / "var"
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 @pytest.mark.parametrize(

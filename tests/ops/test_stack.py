@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from channels.rasa_client import worker_for
+from channels.rasa_workers import worker_for
 from ops import stack as stack_module
 from ops.stack import Ports, Stack, assistant_niceness, default_rasa_workers
 
