@@ -21,7 +21,7 @@ from typing import Any
 import uvicorn
 
 from api.settings import Settings
-from ops.logging_config import dict_config
+from ops import logging_config
 
 APP = "api.app:create_app"
 LOOPBACK = "127.0.0.1"
@@ -40,8 +40,8 @@ def config(settings: Settings, host: str, port: int) -> uvicorn.Config:
         host=host,
         port=port,
         access_log=False,  # access lines would carry client addresses and case paths
-        log_config=dict_config("INFO"),
-        log_level="info",
+        log_config=None,  # main() installs the JSON logging once, for the process
+        log_level=None,  # uvicorn's loggers take the root's level from that configuration
         **proxy_options(settings),
     )
 
@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", required=True)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
+    logging_config.install("INFO")
     settings = Settings()
     sockets = listeners(settings, args.host, args.port)
     uvicorn.Server(config(settings, args.host, args.port)).run(sockets=sockets)

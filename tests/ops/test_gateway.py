@@ -3,6 +3,7 @@ headers believed only from the addresses configured for it."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -108,3 +109,12 @@ def test_forwarded_headers_are_believed_only_from_the_configured_proxy() -> None
     caddy = config(Settings(forwarded_allow_ips="127.0.0.1"), "127.0.0.1", 8000)
     assert caddy.proxy_headers is True
     assert caddy.forwarded_allow_ips == "127.0.0.1"
+
+
+def test_building_the_gateways_configuration_leaves_this_processs_logging_alone() -> None:
+    """uvicorn applies a log_config when its Config is made: the JSON logging is installed by
+    the gateway's main() alone, not by whoever builds a configuration (the tests, this one)."""
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level, logging.getLogger("uvicorn.error").level)
+    config(Settings(), "127.0.0.1", 8000)
+    assert (list(root.handlers), root.level, logging.getLogger("uvicorn.error").level) == before
