@@ -32,6 +32,7 @@ from tests.channels.messaging_standins import (
     StandInTelegram,
     StandInTwilio,
 )
+from tests.rasa_tracker import rasa_tracker
 
 MODEL = ROOT / "var" / "models" / "quietdoor.tar.gz"
 
@@ -89,14 +90,9 @@ class Product:
             time.sleep(0.1)
 
     def rasa_tracker(self, sender: str) -> dict:
-        token = self.stack.env["QD_RASA_TOKEN"]
-        answer = httpx.get(
-            f"{self.stack.rasa_url_for(sender)}/conversations/{sender}/tracker",
-            params={"token": token},
-            timeout=30,
+        return rasa_tracker(
+            self.stack.rasa_url_for(sender), self.stack.env["QD_RASA_TOKEN"], sender
         )
-        answer.raise_for_status()
-        return answer.json()
 
 
 @pytest.fixture(scope="session")

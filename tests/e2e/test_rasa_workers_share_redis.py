@@ -16,13 +16,13 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from bot.tracker_seal import TrackerSeal
 from channels.rasa_client import RasaClient
 from ops.services.redis import free_port, throwaway_redis
 from ops.stack import ROOT, Ports, Stack, environment_with
+from tests.rasa_tracker import rasa_tracker
 
 MODEL = ROOT / "var" / "models" / "quietdoor.tar.gz"
 KEY = os.urandom(32)
@@ -49,13 +49,7 @@ class RedisProduct:
         )
 
     def tracker(self, url: str, sender: str) -> dict:
-        answer = httpx.get(
-            f"{url}/conversations/{sender}/tracker",
-            params={"token": self.stack.env["QD_RASA_TOKEN"]},
-            timeout=60,
-        )
-        answer.raise_for_status()
-        return answer.json()
+        return rasa_tracker(url, self.stack.env["QD_RASA_TOKEN"], sender, timeout=60)
 
 
 @pytest.fixture(scope="module")

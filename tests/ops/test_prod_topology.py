@@ -24,6 +24,7 @@ from ops.prod import DATABASE, PORTS, Topology, render_caddyfile, root_certifica
 from ops.services.redis import free_port
 from ops.stack import ROOT
 from tests.e2e.test_report_is_sealed import REFERENCE, take_report
+from tests.rasa_tracker import rasa_tracker
 
 UNITS = ROOT / "deploy" / "systemd"
 INSTALL_ROOT = "/opt/quietdoor"
@@ -83,13 +84,7 @@ class ThroughCaddy:
 
     def rasa_tracker(self, sender: str) -> dict:
         """Any worker: the conversations are shared in Redis."""
-        answer = httpx.get(
-            f"http://127.0.0.1:{PORTS.rasa}/conversations/{sender}/tracker",
-            params={"token": self.rasa_token},
-            timeout=30,
-        )
-        answer.raise_for_status()
-        return answer.json()
+        return rasa_tracker(f"http://127.0.0.1:{PORTS.rasa}", self.rasa_token, sender)
 
 
 def _prod(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
